@@ -103,3 +103,42 @@ _STATE_PRESENTATION: dict[str, StatePresentation] = {
     UpsState.UNKNOWN: StatePresentation(1, "grey", "dashed", "UNKNOWN"),
     UpsState.OK: StatePresentation(0, "green", "circle", "OK"),
 }
+
+
+class ConditionKind(models.TextChoices):
+    """Everything that can be wrong with a UPS: the RFC 1628 well-known alarms (same
+    names as upsAlarm* in the MIB, without the prefix), conditions derived from values
+    and thresholds, and loss of communication with the card."""
+
+    # RFC 1628 well-known alarms (1.3.6.1.2.1.33.1.6.3.n)
+    BATTERY_BAD = "BatteryBad", "Battery bad"
+    ON_BATTERY = "OnBattery", "On battery"
+    LOW_BATTERY = "LowBattery", "Low battery"
+    DEPLETED_BATTERY = "DepletedBattery", "Depleted battery"
+    TEMP_BAD = "TempBad", "Temperature out of tolerance"
+    INPUT_BAD = "InputBad", "Input out of tolerance"
+    OUTPUT_BAD = "OutputBad", "Output out of tolerance"
+    OUTPUT_OVERLOAD = "OutputOverload", "Output overload"
+    ON_BYPASS = "OnBypass", "On bypass"
+    BYPASS_BAD = "BypassBad", "Bypass out of tolerance"
+    OUTPUT_OFF_AS_REQUESTED = "OutputOffAsRequested", "Output off as requested"
+    UPS_OFF_AS_REQUESTED = "UpsOffAsRequested", "UPS off as requested"
+    CHARGER_FAILED = "ChargerFailed", "Charger failed"
+    UPS_OUTPUT_OFF = "UpsOutputOff", "UPS output off"
+    UPS_SYSTEM_OFF = "UpsSystemOff", "UPS system off"
+    FAN_FAILURE = "FanFailure", "Fan failure"
+    FUSE_FAILURE = "FuseFailure", "Fuse failure"
+    GENERAL_FAULT = "GeneralFault", "General fault"
+    DIAGNOSTIC_TEST_FAILED = "DiagnosticTestFailed", "Diagnostic test failed"
+    COMMUNICATIONS_LOST = "CommunicationsLost", "Card lost contact with the UPS"
+    AWAITING_POWER = "AwaitingPower", "Awaiting power"
+    SHUTDOWN_PENDING = "ShutdownPending", "Shutdown pending"
+    SHUTDOWN_IMMINENT = "ShutdownImminent", "Shutdown imminent"
+    TEST_IN_PROGRESS = "TestInProgress", "Test in progress"
+    # Derived from values against thresholds
+    LOW_RUNTIME = "LowRuntime", "Low runtime remaining"
+    LOW_CHARGE = "LowCharge", "Low battery charge"
+    HIGH_LOAD = "HighLoad", "High output load"
+    HIGH_BATTERY_TEMPERATURE = "HighBatteryTemperature", "High battery temperature"
+    # This system could not reach the card
+    COMM_LOST = "CommLost", "Communication lost"

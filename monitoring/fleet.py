@@ -1,0 +1,66 @@
+"""The fleet as the fleet page shows it: sites with their UPSs, states and key values."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from monitoring.choices import UpsState
+from monitoring.models import Measurement, Site, Ups, UpsStatus
+
+
+@dataclass
+class UpsTile:
+    ups: Ups
+    state: UpsState
+    reasons: list[str]
+    measurement: Measurement | None
+
+
+@dataclass
+class SiteGroup:
+    site: Site
+    tiles: list[UpsTile] = field(default_factory=list)
+
+    @property
+    def worst(self) -> UpsState:
+        return max((t.state for t in self.tiles), key=lambda s: s.rank, default=UpsState.OK)
+
+
+@dataclass
+class FleetOverview:
+    sites: list[SiteGroup]
+    counts: dict[UpsState, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _tile(ups: Ups) -> UpsTile:
+    status: UpsStatus | None = getattr(ups, "status", None)
+    if status is None or not ups.enabled:
+        return UpsTile(ups, UpsState.UNKNOWN, [] if ups.enabled else ["disabled"], None)
+    return UpsTile(ups, UpsState(status.state), status.reasons, status.measurement)
+
+
+def fleet_overview() -> FleetOverview:
+    """Every site with its UPSs; three queries whatever the fleet size."""
+    upses = Ups.objects.select_related("site", "status", "status__measurement").order_by(
+        "site__name", "name"
+    )
+    groups: dict[int, SiteGroup] = {
+        site.pk: SiteGroup(site) for site in Site.objects.select_related("region")
+    }
+    counts: Counter[UpsState] = Counter()
+    for ups in upses:
+        tile = _tile(ups)
+        groups[ups.site_id].tiles.append(tile)
+        counts[tile.state] += 1
+    ordered = sorted(
+        groups.values(), key=lambda g: (g.site.region.name if g.site.region else "", g.site.name)
+    )
+    return FleetOverview(
+        sites=ordered,
+        counts={state: counts.get(state, 0) for state in sorted(UpsState, key=lambda s: -s.rank)},
+    )

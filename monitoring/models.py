@@ -1,0 +1,224 @@
+"""Inventory (regions, sites, UPSs), the current state of each UPS, and its measurements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from monitoring.choices import BatteryStatus, OutputSource, SnmpVersion, UpsState
+from monitoring.validators import validate_host
+
+
+class Region(models.Model):
+    """An optional grouping of sites for larger estates (a region, a division)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="sites"
+    )
+    description = models.TextField(blank=True, help_text="Address, access notes, contacts.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ups(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="upses")
+    host = models.CharField(
+        max_length=253,
+        validators=[validate_host],
+        help_text="IP address or DNS name of the UPS's network card.",
+    )
+    port = models.PositiveIntegerField(
+        default=161, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    snmp_version = models.CharField(
+        max_length=2, choices=SnmpVersion.choices, default=SnmpVersion.V2C
+    )
+    # Secrets: never rendered in lists, logs, error messages or exports.
+    community = models.CharField(max_length=255, default="public")
+    trap_community = models.CharField(
+        max_length=255, blank=True, help_text="Community of the card's traps; empty: the read one."
+    )
+    poll_interval_s = models.PositiveIntegerField(
+        "poll interval (s)", default=30, validators=[MinValueValidator(5), MaxValueValidator(3600)]
+    )
+    enabled = models.BooleanField(default=True)
+    profile = models.CharField(
+        max_length=50, blank=True, help_text="MIB profile; empty: detect (RFC 1628 for now)."
+    )
+    profile_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per-field scale/offset fixes, e.g. {"input.voltage_v": {"scale": 0.1}}.',
+    )
+    threshold_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Status thresholds that differ from the defaults, e.g. {"load_warning_pct": 70}.',
+    )
+    notes = models.TextField(blank=True)
+    # Nameplate
+    model = models.CharField(max_length=100, blank=True)
+    serial_number = models.CharField(max_length=100, blank=True)
+    rated_va = models.PositiveIntegerField("rated VA", null=True, blank=True)
+    installed_on = models.DateField(null=True, blank=True)
+    battery_installed_on = models.DateField(null=True, blank=True)
+    # Scheduling: a UPS is due when next_poll_at <= now; claiming moves it to the next slot
+    # in the same UPDATE, so two workers never poll it for the same slot.
+    next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site__name", "name"]
+        verbose_name = "UPS"
+        verbose_name_plural = "UPSs"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host", "port"],
+                name="ups_unique_host_port",
+                violation_error_message="Another UPS already uses this host and port.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_poll_at"],
+                name="ups_due_idx",
+                condition=models.Q(enabled=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ups-detail", args=[self.pk])
+
+    @property
+    def effective_trap_community(self) -> str:
+        return self.trap_community or self.community
+
+    def clean(self) -> None:
+        from monitoring.profiles import get_profile, validate_overrides
+        from monitoring.status import Thresholds
+
+        errors: dict[str, Any] = {}
+        try:
+            Thresholds.from_overrides(self.threshold_overrides or {})
+        except ValueError as exc:
+            errors["threshold_overrides"] = str(exc)
+        try:
+            validate_overrides(get_profile(self.profile or "rfc1628"), self.profile_overrides or {})
+        except (KeyError, ValueError) as exc:
+            errors["profile_overrides"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+
+class UpsStatus(models.Model):
+    """The current state of one UPS, denormalised so the fleet page is one query."""
+
+    ups = models.OneToOneField(
+        Ups, on_delete=models.CASCADE, primary_key=True, related_name="status"
+    )
+    state = models.CharField(max_length=10, choices=UpsState.choices, default=UpsState.UNKNOWN)
+    # [{"kind": "OnBattery", "severity": "warning", "reason": "on battery for 2 min"}, ...]
+    conditions = models.JSONField(default=list, blank=True)
+    state_since = models.DateTimeField(default=timezone.now)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    measurement = models.ForeignKey(
+        "Measurement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "UPS statuses"
+
+    def __str__(self) -> str:
+        return f"{self.ups}: {self.state}"
+
+    @property
+    def state_choice(self) -> UpsState:
+        return UpsState(self.state)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [c["reason"] for c in self.conditions]
+
+
+class Measurement(models.Model):
+    """One row per UPS per poll: the main values as columns, per-line detail as JSON.
+
+    Sized for 150 UPSs x 30 s x 1 year (~160 M rows): the (ups, taken_at) index serves
+    "last hour of UPS x" and range scans; PostgreSQL deployments partition by month
+    (docs/architecture.md) and rollups come with the trend charts.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    ups = models.ForeignKey(
+        Ups, on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
+    taken_at = models.DateTimeField()
+    reachable = models.BooleanField()
+    state = models.CharField(max_length=10, choices=UpsState.choices)
+    poll_ms = models.FloatField(null=True)
+    # NULL is "not reported by the agent", which an empty string would blur.
+    battery_status = models.CharField(  # noqa: DJ001
+        max_length=10, choices=BatteryStatus.choices, null=True
+    )
+    seconds_on_battery = models.IntegerField(null=True)
+    runtime_remaining_s = models.IntegerField(null=True)
+    charge_pct = models.FloatField(null=True)
+    battery_voltage_v = models.FloatField(null=True)
+    battery_current_a = models.FloatField(null=True)
+    battery_temperature_c = models.FloatField(null=True)
+    output_source = models.CharField(  # noqa: DJ001
+        max_length=10, choices=OutputSource.choices, null=True
+    )
+    input_frequency_hz = models.FloatField(null=True)
+    output_frequency_hz = models.FloatField(null=True)
+    # Per-phase columns for the values that trend charts plot per phase.
+    input_voltage_l1 = models.FloatField(null=True)
+    input_voltage_l2 = models.FloatField(null=True)
+    input_voltage_l3 = models.FloatField(null=True)
+    output_voltage_l1 = models.FloatField(null=True)
+    output_voltage_l2 = models.FloatField(null=True)
+    output_voltage_l3 = models.FloatField(null=True)
+    load_l1_pct = models.FloatField(null=True)
+    load_l2_pct = models.FloatField(null=True)
+    load_l3_pct = models.FloatField(null=True)
+    load_pct = models.FloatField(null=True, help_text="Most loaded output line.")
+    output_power_w = models.FloatField(null=True)
+    # {"input": [...], "output": [...], "bypass": [...]}: every line, every value.
+    lines = models.JSONField(default=dict)
+    alarms = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["ups", "taken_at"], name="measurement_ups_time")]
+        get_latest_by = "taken_at"
+
+    def __str__(self) -> str:
+        return f"{self.ups_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"

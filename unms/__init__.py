@@ -1,0 +1,1 @@
+"""UPS fleet monitoring system: Django project package."""

@@ -1,0 +1,191 @@
+"""Settings from the environment, with embedded defaults.
+
+With nothing set, the project runs on one machine with Python alone: SQLite, an
+in-memory channel layer and the in-process scheduler (`manage.py monitor`). Setting
+`DATABASE_URL` and `REDIS_URL` switches to PostgreSQL, channels-redis and Celery.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DATA_DIR = Path(env.str("UNMS_DATA_DIR", default=str(BASE_DIR / "data")))
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The embedded default key is only good for a laptop demo; production sets its own
+# (docs/deployment in README). `check --deploy` flags the default.
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY", default="django-insecure-unms-embedded-demo-key-change-me-in-production"
+)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "monitoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "unms.urls"
+ASGI_APPLICATION = "unms.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if "DATABASE_URL" not in env:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{(DATA_DIR / 'unms.sqlite3').as_posix()}"
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The monitor loop and the web server write at once: wait for the lock rather than
+    # failing, and let readers go on during writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery: only used when REDIS_URL is set; the embedded mode runs `manage.py monitor`.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "fleet"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env.str("UNMS_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("UNMS_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Without collectstatic (demo, tests) whitenoise serves straight from the finders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("UNMS_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "pysnmp": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+# --- UPS monitoring -------------------------------------------------------------------
+UNMS = {
+    # How many UPSs one poll engine has in flight at once (snmp-performance.md: keep it
+    # at or under 100 per engine socket unless the receive buffer is raised).
+    "POLL_CONCURRENCY": env.int("UNMS_POLL_CONCURRENCY", default=100),
+    # How many due UPSs one worker claims per batch.
+    "POLL_BATCH_SIZE": env.int("UNMS_POLL_BATCH_SIZE", default=200),
+    "SNMP_TIMEOUT_S": env.float("UNMS_SNMP_TIMEOUT_S", default=2.0),
+    "SNMP_RETRIES": env.int("UNMS_SNMP_RETRIES", default=1),
+    # Consecutive failed polls before a UPS is "communication lost".
+    "COMM_LOST_AFTER": env.int("UNMS_COMM_LOST_AFTER", default=3),
+    # Steps run after each recorded poll, in this order (dotted paths to callables
+    # taking a `monitoring.recorder.PollOutcome`). `monitoring` never imports `alarms`:
+    # the alarm lifecycle and the live push join the pipeline here.
+    "AFTER_POLL": env.list("UNMS_AFTER_POLL", default=[]),
+}
+
+# Periodic tasks as a table: (name, task, every N seconds). Beat reads the schedule built
+# from it; the embedded `monitor` loop runs the same tasks' functions itself.
+PERIODIC_TASKS: list[tuple[str, str, float]] = [
+    ("poll-due-ups", "monitoring.tasks.poll_due", 2.0),
+]
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": every, "options": {"expires": every * 2}}
+    for name, task, every in PERIODIC_TASKS
+}
