@@ -492,10 +492,7 @@ def _decode_oid_uncached(data: bytes, start: int, stop: int) -> Oid:
     if not fresh:
         raise BerError(f"OID ends inside a sub-identifier at offset {stop}")
     first = arcs[0]
-    if first < 80:
-        head = (first // 40, first % 40)
-    else:
-        head = (2, first - 80)
+    head = (first // 40, first % 40) if first < 80 else (2, first - 80)
     if len(arcs) >= MAX_OID_LENGTH or head[1] > _U32 or max(arcs[1:], default=0) > _U32:
         raise BerError(f"OID too long or sub-identifier beyond 32 bits at offset {start}")
     return head + tuple(arcs[1:])
