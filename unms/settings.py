@@ -102,6 +102,8 @@ else:
 
 # Celery: only used when REDIS_URL is set; the embedded mode runs `manage.py monitor`.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without a broker (embedded mode) anything sent with .delay() runs at once, in-process.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -180,12 +182,16 @@ UNMS = {
     "AFTER_POLL": env.list("UNMS_AFTER_POLL", default=[]),
 }
 
-# Periodic tasks as a table: (name, task, every N seconds). Beat reads the schedule built
-# from it; the embedded `monitor` loop runs the same tasks' functions itself.
-PERIODIC_TASKS: list[tuple[str, str, float]] = [
-    ("poll-due-ups", "monitoring.tasks.poll_due", 2.0),
-]
+# Polling: beat fires `poll_due` under Celery; the embedded `monitor` loop claims and
+# polls natively (one asyncio engine, concurrent batches) instead.
+POLL_DUE_EVERY_S = env.float("UNMS_POLL_DUE_EVERY_S", default=2.0)
+
+# Other periodic work as a table: (name, task, every N seconds). Beat runs it under
+# Celery; the embedded loop calls the same tasks in-process.
+PERIODIC_TASKS: list[tuple[str, str, float]] = []
+
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": every, "options": {"expires": every * 2}}
-    for name, task, every in PERIODIC_TASKS
+    for name, task, every in [("poll-due-ups", "monitoring.tasks.poll_due", POLL_DUE_EVERY_S)]
+    + PERIODIC_TASKS
 }
