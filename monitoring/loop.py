@@ -8,6 +8,7 @@ the next one), and calls the periodic tasks of `settings.PERIODIC_TASKS` in a th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -37,10 +38,8 @@ class MonitorLoop:
             except Exception:
                 # A database hiccup must not end monitoring: log and try again next tick.
                 log.exception("monitor tick failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.tick_s)
-            except TimeoutError:
-                pass
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         log.info("monitor loop stopped")

@@ -192,6 +192,8 @@ PERIODIC_TASKS: list[tuple[str, str, float]] = []
 
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": every, "options": {"expires": every * 2}}
-    for name, task, every in [("poll-due-ups", "monitoring.tasks.poll_due", POLL_DUE_EVERY_S)]
-    + PERIODIC_TASKS
+    for name, task, every in [
+        ("poll-due-ups", "monitoring.tasks.poll_due", POLL_DUE_EVERY_S),
+        *PERIODIC_TASKS,
+    ]
 }
