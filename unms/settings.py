@@ -180,6 +180,18 @@ UNMS = {
     # taking a `monitoring.recorder.PollOutcome`). `monitoring` never imports `alarms`:
     # the alarm lifecycle and the live push join the pipeline here.
     "AFTER_POLL": env.list("UNMS_AFTER_POLL", default=[]),
+    # Trap receiver (`manage.py trapd`, docs/traps.md). Production binds 0.0.0.0:162.
+    "TRAP_BIND": env.str("UNMS_TRAP_BIND", default="127.0.0.1:1162"),
+    # Requested SO_RCVBUF; the kernel caps it at net.core.rmem_max (trapd logs the result).
+    "TRAP_RCVBUF": env.int("UNMS_TRAP_RCVBUF", default=64 * 1024 * 1024),
+    # A batch is written when it has this many traps or is this old, whichever first.
+    "TRAP_BATCH_SIZE": env.int("UNMS_TRAP_BATCH_SIZE", default=500),
+    "TRAP_BATCH_MS": env.int("UNMS_TRAP_BATCH_MS", default=100),
+    # Received datagrams held in memory while the database is slow or down.
+    "TRAP_QUEUE_MAX": env.int("UNMS_TRAP_QUEUE_MAX", default=1_000_000),
+    # Steps run after each stored batch of traps, in this order (dotted paths to callables
+    # taking a `list[monitoring.traps.events.TrapEvent]`; accepted traps only).
+    "AFTER_TRAPS": env.list("UNMS_AFTER_TRAPS", default=[]),
 }
 
 # Polling: beat fires `poll_due` under Celery; the embedded `monitor` loop claims and
