@@ -132,8 +132,8 @@ class Rating:
 
 
 RATINGS: dict[str, Rating] = {
-    "single": Rating(1, 3000, 2700, 54.0, 12.0, "UNMS Simulated Power", "SIM-3000 1ph"),
-    "three": Rating(3, 20000, 18000, 240.0, 10.0, "UNMS Simulated Power", "SIM-20K 3ph"),
+    "single": Rating(1, 3000, 2700, 54.0, 5.0, "UNMS Simulated Power", "SIM-3000 1ph"),
+    "three": Rating(3, 20000, 18000, 240.0, 6.0, "UNMS Simulated Power", "SIM-20K 3ph"),
 }
 
 NOMINAL_VOLTS = 230
@@ -189,7 +189,7 @@ class UpsModel:
     def create(cls, name: str, model: str = "single", scenario: str = "normal") -> UpsModel:
         seed = zlib.crc32(name.encode())  # stable per name: the same fleet looks the same
         ups = cls(name=name, rating=RATINGS[model], seed=seed, rng=random.Random(seed))
-        ups.load_pct = ups.load_target = 20.0 + (seed % 40)
+        ups.load_pct = ups.load_target = ups.base_load
         ups.set_scenario(scenario, uptime_ticks=0)
         ups.update_alarms(0)  # initial alarms are "already there", no events wanted
         return ups
@@ -300,7 +300,7 @@ class UpsModel:
         if self.scenario.load_range is not None:
             self.load_pct = self.load_target = sum(self.scenario.load_range) / 2
         elif self.load_pct > 95.0:
-            self.load_pct = self.load_target = 20.0 + (self.seed % 40)
+            self.load_pct = self.load_target = self.base_load
         if self.scenario.mains and self.charge_pct <= 0.0:
             self.charge_pct = 1.0  # mains back: the charger starts at once
         if self.scenario.test_phases:
@@ -311,8 +311,13 @@ class UpsModel:
         elif self.test_summary == TEST_IN_PROGRESS:
             self.test_summary = 4  # aborted: another scenario interrupted the test
             self.test_detail = "aborted"
-        if not self.mains_ok and self.scenario.name != "normal":
+        if not self.mains_ok:
             self.input_line_bads += 1
+            self.input_volts = self.input_hz = 0.0
+        elif self.input_volts == 0.0:
+            self.input_volts, self.input_hz = float(NOMINAL_VOLTS), float(NOMINAL_HZ)
+        if not self.on_battery:
+            self.seconds_on_battery = 0.0
         events = self.update_alarms(uptime_ticks)
         if self.on_battery and not was_on_battery:
             events.append(Event("on_battery"))
@@ -362,15 +367,26 @@ class UpsModel:
         events.extend(self.set_scenario(sc.then or "normal", uptime_ticks))
         return events
 
+    @property
+    def base_load(self) -> float:
+        return 20.0 + (self.seed % 40)  # each UPS has its own typical load, 20-59 %
+
     def _wander(self, seconds: float) -> None:
-        """Slow random walk of load, input voltage and temperature (mean-reverting)."""
+        """Slow mean-reverting walk of load, input voltage and temperature.
+
+        The load only wanders on mains: during an outage it holds, so runtime and charge
+        fall monotonically as a poller expects to see.
+        """
         rng = self.rng
-        low, high = self.scenario.load_range or (15.0, 70.0)
-        if rng.random() < min(1.0, seconds / 60.0):
-            self.load_target = rng.uniform(low, high)
-        k = min(1.0, seconds / 30.0)
-        self.load_pct += (self.load_target - self.load_pct) * k + rng.uniform(-0.3, 0.3) * k
-        self.load_pct = min(max(self.load_pct, low - 2), high + 2)
+        base = self.base_load
+        low, high = self.scenario.load_range or (max(5.0, base - 10.0), base + 10.0)
+        if not self.on_battery:
+            if rng.random() < min(1.0, seconds / 600.0) or not low <= self.load_target <= high:
+                self.load_target = rng.uniform(low, high)
+            k = min(1.0, seconds / 120.0)
+            self.load_pct += (self.load_target - self.load_pct) * k
+            self.load_pct += rng.uniform(-0.2, 0.2) * min(1.0, seconds)
+            self.load_pct = min(max(self.load_pct, low - 1.0), high + 1.0)
         if self.mains_ok:
             self.input_volts = NOMINAL_VOLTS + 3.0 * rng.uniform(-1, 1)
             self.input_hz = NOMINAL_HZ + 0.1 * rng.uniform(-1, 1)
