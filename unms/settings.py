@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "monitoring",
+    "alarms",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +180,7 @@ UNMS = {
     # Steps run after each recorded poll, in this order (dotted paths to callables
     # taking a `monitoring.recorder.PollOutcome`). `monitoring` never imports `alarms`:
     # the alarm lifecycle and the live push join the pipeline here.
-    "AFTER_POLL": env.list("UNMS_AFTER_POLL", default=[]),
+    "AFTER_POLL": env.list("UNMS_AFTER_POLL", default=["alarms.lifecycle.apply_poll"]),
     # Trap receiver (`manage.py trapd`, docs/traps.md). Production binds 0.0.0.0:162.
     "TRAP_BIND": env.str("UNMS_TRAP_BIND", default="127.0.0.1:1162"),
     # Requested SO_RCVBUF; the kernel caps it at net.core.rmem_max (trapd logs the result).
@@ -191,7 +192,33 @@ UNMS = {
     "TRAP_QUEUE_MAX": env.int("UNMS_TRAP_QUEUE_MAX", default=1_000_000),
     # Steps run after each stored batch of traps, in this order (dotted paths to callables
     # taking a `list[monitoring.traps.events.TrapEvent]`; accepted traps only).
-    "AFTER_TRAPS": env.list("UNMS_AFTER_TRAPS", default=[]),
+    "AFTER_TRAPS": env.list("UNMS_AFTER_TRAPS", default=["alarms.lifecycle.apply_trap_events"]),
+    # Alarm lifecycle (docs/alarms.md).
+    "ALARMS": {
+        # A condition that clears and returns within this window stays one episode.
+        "FLAP_WINDOW_S": env.int("UNMS_ALARM_FLAP_WINDOW_S", default=60),
+        # This many clear/re-raise transitions within the window tag it "chattering".
+        "CHATTER_TRANSITIONS": env.int("UNMS_ALARM_CHATTER_TRANSITIONS", default=3),
+        "CHATTER_WINDOW_S": env.int("UNMS_ALARM_CHATTER_WINDOW_S", default=60),
+        # A poll taken less than this after the last raising trap cannot clear its alarm.
+        "TRAP_CONFIRM_GRACE_S": env.int("UNMS_ALARM_TRAP_CONFIRM_GRACE_S", default=0),
+        # How long a self-test started from this console suppresses on-battery alarms
+        # at most, when the UPS never reports the test's end.
+        "SELF_TEST_WINDOW_S": env.int("UNMS_ALARM_SELF_TEST_WINDOW_S", default=900),
+        # Kinds held active after their condition goes, until acknowledged (ISA latched).
+        "LATCHED_KINDS": env.list(
+            "UNMS_ALARM_LATCHED_KINDS",
+            default=["DiagnosticTestFailed", "UpsOutputOff", "UpsSystemOff"],
+        ),
+        # Expected during a battery self-test: recorded as test events, not raised.
+        "TEST_SUPPRESSED_KINDS": env.list(
+            "UNMS_ALARM_TEST_SUPPRESSED_KINDS", default=["OnBattery", "LowRuntime", "LowCharge"]
+        ),
+        # Counts on the history page stop here ("more than 10 000"): COUNT(*) over
+        # millions of rows is the slow part of a paginated search.
+        "COUNT_CAP": env.int("UNMS_ALARM_COUNT_CAP", default=10_000),
+        "PAGE_SIZE": env.int("UNMS_ALARM_PAGE_SIZE", default=50),
+    },
 }
 
 # Polling: beat fires `poll_due` under Celery; the embedded `monitor` loop claims and
