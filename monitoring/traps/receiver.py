@@ -1,0 +1,338 @@
+"""The asyncio UDP trap receiver: receive fast, write in batches from one DB thread.
+
+`datagram_received` only appends (bytes, address, time) to a bounded deque: a bare asyncio
+receiver takes ~44 000 datagrams/s, decoding is the limit (snmp-performance.md). A
+consumer task takes up to `batch_size` datagrams once the oldest has waited `batch_ms`
+(or at once when the batch is full) and hands them to a single worker thread that
+decodes, stores them with ONE bulk INSERT, asks for re-polls and runs the AFTER_TRAPS
+steps. While the database is down the batch is retried with backoff and the deque keeps
+filling: nothing received is lost while memory (queue_max) allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from monitoring.traps.directory import SourceDirectory
+from monitoring.traps.pipeline import Prepared, Received, TrapPipeline
+from monitoring.traps.stats import TrapCounters, socket_drops, udp_rcvbuf_errors
+
+log = logging.getLogger("monitoring.traps")
+
+T = TypeVar("T")
+
+MAX_DATAGRAM = 65535
+BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+def parse_bind(text: str) -> tuple[str, int]:
+    """``"0.0.0.0:162"``, ``"[::]:162"`` or ``"127.0.0.1:1162"`` → (host, port)."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"bind address {text!r} needs HOST:PORT")
+    host = host.strip("[]")
+    number = int(port)
+    if not 0 <= number < 65536:
+        raise ValueError(f"port out of range in {text!r}")
+    return host, number
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverConfig:
+    bind: tuple[str, int] = ("127.0.0.1", 1162)
+    rcvbuf: int = 64 * 1024 * 1024
+    batch_size: int = 500
+    batch_ms: int = 100
+    queue_max: int = 1_000_000
+    directory_refresh_s: float = 10.0
+    stats_every_s: float = 60.0
+    repoll_min_interval_s: float = 1.0
+
+    @classmethod
+    def from_settings(cls, bind: str | None = None, **overrides: Any) -> ReceiverConfig:
+        unms = settings.UNMS
+        values: dict[str, Any] = {
+            "bind": parse_bind(bind or unms.get("TRAP_BIND", "127.0.0.1:1162")),
+            "rcvbuf": unms.get("TRAP_RCVBUF", cls.rcvbuf),
+            "batch_size": unms.get("TRAP_BATCH_SIZE", cls.batch_size),
+            "batch_ms": unms.get("TRAP_BATCH_MS", cls.batch_ms),
+            "queue_max": unms.get("TRAP_QUEUE_MAX", cls.queue_max),
+        }
+        return cls(**(values | overrides))
+
+
+def open_socket(host: str, port: int, rcvbuf: int) -> tuple[socket.socket, int]:
+    """A bound non-blocking UDP socket with the biggest receive buffer we may get."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        # As root SO_RCVBUFFORCE goes past net.core.rmem_max; otherwise the kernel caps
+        # SO_RCVBUF there silently, hence reading back what we actually got.
+        force = getattr(socket, "SO_RCVBUFFORCE", None)
+        try:
+            if force is None:
+                raise OSError
+            sock.setsockopt(socket.SOL_SOCKET, force, rcvbuf)
+        except OSError:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if family == socket.AF_INET6:
+            with contextlib.suppress(OSError):  # [::] also takes IPv4 (mapped addresses)
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind((host, port))
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    # Linux reports twice the requested size (bookkeeping overhead included).
+    return sock, sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+
+
+class TrapReceiver(asyncio.DatagramProtocol):
+    def __init__(self, config: ReceiverConfig, pipeline: TrapPipeline | None = None) -> None:
+        self.config = config
+        self.counters = TrapCounters()
+        self.pipeline = pipeline or TrapPipeline(
+            self.counters,
+            SourceDirectory(refresh_s=config.directory_refresh_s),
+            repoll_min_interval_s=config.repoll_min_interval_s,
+        )
+        self.pipeline.counters = self.counters
+        self.queue: deque[Received] = deque()
+        self.address: tuple[str, int] | None = None
+        self.effective_rcvbuf = 0
+        self._sock: socket.socket | None = None
+        self._transport: asyncio.DatagramTransport | None = None
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="trapd-db")
+        self._kernel_errors_at_start: int | None = None
+
+    # ------------------------------------------------------------------ socket side
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        # Hot path: no decoding, no logging, no allocation beyond the queue entry.
+        self.counters.received += 1
+        queue = self.queue
+        if len(queue) >= self.config.queue_max:
+            self.counters.dropped += 1
+            return
+        if not queue:
+            self._wake.set()
+        queue.append(Received(data, addr[0], addr[1], time.time()))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP errors after an inform ack to a vanished sender: nothing to do.
+        log.debug("trap receiver socket error: %s", exc)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> tuple[str, int]:
+        loop = asyncio.get_running_loop()
+        host, port = self.config.bind
+        self._sock, self.effective_rcvbuf = open_socket(host, port, self.config.rcvbuf)
+        self._transport, _ = await loop.create_datagram_endpoint(lambda: self, sock=self._sock)
+        self.address = self._sock.getsockname()[:2]
+        self._kernel_errors_at_start = udp_rcvbuf_errors()
+        wanted = self.config.rcvbuf
+        log.info(
+            "trap receiver listening on %s:%s (receive buffer %d KiB; requested %d KiB%s)",
+            *self.address,
+            self.effective_rcvbuf // 1024,
+            wanted // 1024,
+            "" if self.effective_rcvbuf >= wanted else "; raise net.core.rmem_max for more",
+        )
+        await self._in_thread(self.pipeline.directory.refresh)
+        return self.address
+
+    def stop(self) -> None:
+        """Ask `serve` to finish: stop receiving, store what is queued, return."""
+        self._stop.set()
+        self._wake.set()
+
+    async def serve(self, ready: Callable[[tuple[str, int]], object] | None = None) -> None:
+        address = await self.start()
+        if ready is not None:
+            ready(address)
+        housekeeping = asyncio.create_task(self._housekeeping(), name="trapd-housekeeping")
+        try:
+            await self._consume()
+        finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
+            if self._transport is not None:
+                self._transport.close()
+            self.log_stats()
+            await self._in_thread(connections.close_all)
+            self._executor.shutdown(wait=True)
+
+    # ------------------------------------------------------------------ consumer
+    async def _consume(self) -> None:
+        batch_s = self.config.batch_ms / 1000
+        while True:
+            if not self.queue:
+                if self._stop.is_set():
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if self._stop.is_set() and self._transport is not None:
+                self._transport.close()  # no new datagrams; drain what we have
+            elif len(self.queue) < self.config.batch_size:
+                wait = self.queue[0].at + batch_s - time.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            size = min(self.config.batch_size, len(self.queue))
+            batch = [self.queue.popleft() for _ in range(size)]
+            await self._handle(batch)
+
+    async def _handle(self, batch: list[Received]) -> None:
+        prepared = await self._in_thread(self.pipeline.prepare, batch)
+        self._send_acks(prepared)
+        for attempt in itertools.count():
+            try:
+                await self._in_thread(self._store_and_dispatch, prepared)
+                return
+            except Exception as exc:
+                self.counters.store_failures += 1
+                delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+                log.error(
+                    "trap receiver: storing %d traps failed (%s: %s); retry in %.1f s, %d queued",
+                    len(prepared.rows),
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                    len(self.queue),
+                )
+                await self._in_thread(_reset_connection)
+                if self._stop.is_set() and attempt >= 2:
+                    log.error(
+                        "trap receiver: stopping with the database down; %d traps lost",
+                        len(prepared.rows) + len(self.queue),
+                    )
+                    self.queue.clear()
+                    return
+                await asyncio.sleep(delay)
+
+    def _store_and_dispatch(self, prepared: Prepared) -> None:
+        close_old_connections()
+        events = self.pipeline.store(prepared)
+        # Stored: from here on, failures are logged by the pipeline, never retried.
+        try:
+            self.pipeline.dispatch(events)
+        except Exception:
+            log.exception("trap receiver: dispatching %d events failed", len(events))
+
+    def _send_acks(self, prepared: Prepared) -> None:
+        if self._transport is None or self._transport.is_closing():
+            return
+        for data, address in prepared.acks:
+            with contextlib.suppress(OSError):
+                self._transport.sendto(data, address)
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # ------------------------------------------------------------------ housekeeping
+    async def _housekeeping(self) -> None:
+        """Source map refresh, deferred re-polls, and the stats line; once a second."""
+        last_stats = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self._in_thread(self._periodic_db_work)
+            except Exception:
+                log.exception("trap receiver: periodic work failed")
+            if time.monotonic() - last_stats >= self.config.stats_every_s:
+                last_stats = time.monotonic()
+                self.log_stats()
+
+    def _periodic_db_work(self) -> None:
+        close_old_connections()
+        self.pipeline.directory.maybe_refresh()
+        self.pipeline.flush_repolls()
+
+    def stats(self) -> dict[str, int | None]:
+        """Counters plus kernel drops, for the stats line and a later /metrics."""
+        kernel = udp_rcvbuf_errors()
+        start = self._kernel_errors_at_start
+        return self.counters.as_dict() | {
+            "queued": len(self.queue),
+            "socket_drops": socket_drops(self._sock) if self._sock is not None else None,
+            "kernel_rcvbuf_errors": kernel,
+            "kernel_rcvbuf_errors_since_start": (
+                kernel - start if kernel is not None and start is not None else None
+            ),
+        }
+
+    def log_stats(self) -> None:
+        log.info("trap receiver stats: %s", " ".join(f"{k}={v}" for k, v in self.stats().items()))
+
+
+def _reset_connection() -> None:
+    # A dead connection stays dead; drop it so the retry opens a new one.
+    with contextlib.suppress(Exception):
+        connections["default"].close()
+
+
+class ReceiverThread:
+    """A receiver in its own thread and event loop, for tests, benches and embedding."""
+
+    def __init__(self, config: ReceiverConfig) -> None:
+        self.config = config
+        self.receiver: TrapReceiver | None = None
+        self.address: tuple[str, int] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="trapd", daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self.receiver = TrapReceiver(self.config)
+            await self.receiver.serve(ready=lambda address: self._set_ready(address))
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced by start()
+            self._error = exc
+            self._ready.set()
+
+    def _set_ready(self, address: tuple[str, int]) -> None:
+        self.address = address
+        self._ready.set()
+
+    def start(self, timeout: float = 10.0) -> tuple[str, int]:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError("trap receiver did not start")
+        if self._error is not None:
+            raise self._error
+        assert self.address is not None
+        return self.address
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._loop is not None and self.receiver is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self.receiver.stop)
+        self._thread.join(timeout)
+
+    def __enter__(self) -> ReceiverThread:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
