@@ -29,7 +29,7 @@ from monitoring.snmp.ber import (
     encode_response,
     encode_varbind,
 )
-from simulator.fleet import UpsSpec
+from simulator.fleet import UpsSpec, parse_endpoint
 from simulator.mib import TEST_BASE, TEST_ID, TEST_SPINLOCK, MibTable, system_values, ups_values
 from simulator.model import TEST_IN_PROGRESS, Event, UpsModel
 from simulator.traps import NO_ADDED_TRAP, encode_trap, trap_varbinds
@@ -103,9 +103,7 @@ class SimulatedUps(asyncio.DatagramProtocol):
         """Send one trap from this UPS's own socket; False when no target/transport."""
         if self.spec.trap_target is None or self.transport is None:
             return False
-        from simulator.fleet import parse_endpoint
-
-        target = parse_endpoint(self.spec.trap_target, 162)
+        target = parse_endpoint(self.spec.trap_target, 162)  # validated loopback-only
         varbinds = trap_varbinds(kind, self.model, alarm)  # type: ignore[arg-type]
         data = encode_trap(
             self.spec, kind, varbinds, self.clock(), self.bound[0], self.rng.getrandbits(31)

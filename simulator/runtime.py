@@ -66,7 +66,7 @@ class Simulator:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        next_fallback_port = max((u.spec.port for u in self.ups.values()), default=1161) + 1
+        next_fallback_port = max((u.spec.port for u in self.ups.values()), default=1160) + 1
         for ups in self.ups.values():
             sock, next_fallback_port = self._bind(ups, next_fallback_port)
             await loop.create_datagram_endpoint(lambda ups=ups: ups, sock=sock)
@@ -107,7 +107,10 @@ class Simulator:
             sock.bind((ups.spec.address, ups.spec.port))
         except OSError:
             sock.close()
-            for port in range(fallback_port, min(fallback_port + 2000, 65536)):
+            # Port 0 asks for "any free port": the fallback then takes any free port too.
+            first = 0 if ups.spec.port == 0 else fallback_port
+            last = 1 if ups.spec.port == 0 else min(fallback_port + 2000, 65536)
+            for port in range(first, last):
                 sock = self._socket()
                 try:
                     sock.bind(("127.0.0.1", port))
@@ -115,7 +118,7 @@ class Simulator:
                     sock.close()
                     continue
                 self._fallbacks.append(ups.spec.name)
-                fallback_port = port + 1
+                fallback_port = max(fallback_port, sock.getsockname()[1] + 1)
                 break
             else:
                 raise OSError(f"cannot bind {ups.spec.name} anywhere on loopback") from None

@@ -321,3 +321,16 @@ async def test_a_busy_address_falls_back_to_127_0_0_1_on_the_next_ports(
         assert fallback_port > port
         assert sim.fallbacks == ["UPS-001"]
         assert await manager.get((host, fallback_port), SYS_NAME) is not None
+
+
+async def test_port_zero_gives_every_ups_a_free_port_on_its_own_address(
+    start_sim: StartSim, manager: UdpPeer
+):
+    base = fresh_address()
+    fleet = make_fleet(2, base, port=0)
+    sim = await start_sim(*fleet)
+    for ups in fleet:
+        host, port = sim.endpoint(ups.name)
+        assert host == ups.address
+        assert port > 0
+        assert await manager.get((host, port), SYS_NAME) is not None
