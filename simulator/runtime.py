@@ -23,7 +23,7 @@ from simulator.traps import TRAP_KINDS
 T = TypeVar("T")
 
 DEFAULT_RCVBUF = 4 << 20  # bursts from a poller with many requests in flight must not drop
-REFRESH_BATCH = 50  # UPSs refreshed between yields, so a big fleet never stalls answers
+REFRESH_BATCH = 200  # UPSs stepped between yields, so a big fleet never stalls answers
 
 
 class Simulator:
@@ -150,7 +150,7 @@ class Simulator:
 
     def _step(self, ups: SimulatedUps, sim_seconds: float, now: float) -> None:
         events = ups.model.step(sim_seconds, self.uptime_ticks())
-        ups.refresh()
+        ups.mark_stale()
         if not ups.model.answers:  # a dead card sends no traps either
             return
         ups.send_events(events)

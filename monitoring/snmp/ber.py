@@ -304,9 +304,21 @@ def _oid_body(value: Oid) -> bytes:
     return bytes(out)
 
 
+_OID_CACHE_MAX = 8192  # the same few hundred OIDs recur in every poll and trap
+_ENCODED_OID_CACHE: dict[Oid, bytes] = {}
+
+
 def encode_oid(value: Oid) -> bytes:
-    """The full OBJECT IDENTIFIER TLV."""
-    return _tlv(Tag.OBJECT_IDENTIFIER, _oid_body(value))
+    """The full OBJECT IDENTIFIER TLV (cached: agents and pollers reuse the same names)."""
+    if not isinstance(value, tuple):
+        value = tuple(value)
+    cached = _ENCODED_OID_CACHE.get(value)
+    if cached is None:
+        cached = _tlv(Tag.OBJECT_IDENTIFIER, _oid_body(value))
+        if len(_ENCODED_OID_CACHE) >= _OID_CACHE_MAX:
+            _ENCODED_OID_CACHE.clear()
+        _ENCODED_OID_CACHE[value] = cached
+    return cached
 
 
 _RANGES = {
@@ -455,7 +467,6 @@ def _get_int32(data: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
 
 
 _OID_CACHE: dict[bytes, Oid] = {}
-_OID_CACHE_MAX = 8192  # the same few hundred OIDs recur in every poll and trap
 
 
 def _decode_oid(data: bytes, start: int, stop: int) -> Oid:
