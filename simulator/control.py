@@ -98,7 +98,7 @@ def _dispatch(sim: Simulator, command: str, args: list[str]) -> dict[str, Any]:
     raise ValueError(f"unknown command {command!r}; try 'help'")
 
 
-async def start_control_server(sim: Simulator, host: str, port: int) -> asyncio.AbstractServer:
+async def start_control_server(sim: Simulator, host: str, port: int) -> asyncio.Server:
     """Serve `execute` on host:port; host must be loopback."""
     require_loopback(host)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import threading
 import time
@@ -24,6 +25,10 @@ T = TypeVar("T")
 
 DEFAULT_RCVBUF = 4 << 20  # bursts from a poller with many requests in flight must not drop
 REFRESH_BATCH = 200  # UPSs stepped between yields, so a big fleet never stalls answers
+
+
+def _same(ups: SimulatedUps) -> SimulatedUps:
+    return ups  # the protocol factory: each endpoint is served by its own UPS object
 
 
 class Simulator:
@@ -57,7 +62,7 @@ class Simulator:
             spec.name: SimulatedUps(spec, self.uptime_ticks) for spec in fleet
         }
         self._tasks: list[asyncio.Task[None]] = []
-        self._control_server: asyncio.AbstractServer | None = None
+        self._control_server: asyncio.Server | None = None
         self._fallbacks: list[str] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -69,7 +74,7 @@ class Simulator:
         next_fallback_port = max((u.spec.port for u in self.ups.values()), default=1160) + 1
         for ups in self.ups.values():
             sock, next_fallback_port = self._bind(ups, next_fallback_port)
-            await loop.create_datagram_endpoint(lambda ups=ups: ups, sock=sock)
+            await loop.create_datagram_endpoint(functools.partial(_same, ups), sock=sock)
         self._tasks.append(asyncio.create_task(self._ticker(), name="simulator-ticker"))
         if self.control_address is not None:
             from simulator.control import start_control_server
