@@ -1,0 +1,36 @@
+"""Fixtures shared by every test package. Package-specific fixtures live next to their tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _static_without_manifest(settings: Any) -> None:
+    # With DEBUG off the settings pick the manifest storage, whose {% static %} fails
+    # without a prior collectstatic; tests render templates without running it. No
+    # STATIC_ROOT either: WhiteNoise would warn on every request that it does not exist.
+    settings.STATIC_ROOT = None
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    """A logged-in-able user without staff rights: sees the console, not the admin."""
+    return UserFactory.create(username="operator")
+
+
+@pytest.fixture
+def operator_client(operator: User) -> Client:
+    client = Client()
+    client.force_login(operator)
+    return client
