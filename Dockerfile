@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app \
     UNMS_DATA_DIR=/var/lib/unms \
-    UNMS_STATIC_ROOT=/app/staticfiles
+    UNMS_STATIC_ROOT=/app/staticfiles \
+    UNMS_STATIC_MANIFEST=1
 
 WORKDIR /app
 

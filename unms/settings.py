@@ -78,10 +78,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The monitor loop and the web server write at once: wait for the lock rather than
-    # failing, and let readers go on during writes.
+    # The monitor loop, the trap receiver and the web server write at once: wait for the
+    # lock rather than failing, and let readers go on during writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A deferred transaction that reads then writes cannot wait for the lock (SQLite
+            # answers "database is locked" at once); IMMEDIATE takes the write lock up front.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
@@ -131,19 +137,29 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("UNMS_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed file names need a prior collectstatic (the container image runs it at
+# build and sets UNMS_STATIC_MANIFEST=1); the demo and tests serve straight from the
+# finders through whitenoise instead.
+STATIC_MANIFEST = env.bool("UNMS_STATIC_MANIFEST", default=False)
+# Only collectstatic and the manifest storage need it; without it whitenoise would warn
+# at every start that the folder does not exist.
+STATIC_ROOT = (
+    Path(env.str("UNMS_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+    if STATIC_MANIFEST
+    else None
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Without collectstatic (demo, tests) whitenoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -193,31 +209,26 @@ UNMS = {
     # Steps run after each stored batch of traps, in this order (dotted paths to callables
     # taking a `list[monitoring.traps.events.TrapEvent]`; accepted traps only).
     "AFTER_TRAPS": env.list("UNMS_AFTER_TRAPS", default=["alarms.lifecycle.apply_trap_events"]),
-    # Alarm lifecycle (docs/alarms.md).
+    # Alarm lifecycle (docs/alarms.md); tuned per deployment in a settings override.
     "ALARMS": {
         # A condition that clears and returns within this window stays one episode.
-        "FLAP_WINDOW_S": env.int("UNMS_ALARM_FLAP_WINDOW_S", default=60),
+        "FLAP_WINDOW_S": 60,
         # This many clear/re-raise transitions within the window tag it "chattering".
-        "CHATTER_TRANSITIONS": env.int("UNMS_ALARM_CHATTER_TRANSITIONS", default=3),
-        "CHATTER_WINDOW_S": env.int("UNMS_ALARM_CHATTER_WINDOW_S", default=60),
+        "CHATTER_TRANSITIONS": 3,
+        "CHATTER_WINDOW_S": 60,
         # A poll taken less than this after the last raising trap cannot clear its alarm.
-        "TRAP_CONFIRM_GRACE_S": env.int("UNMS_ALARM_TRAP_CONFIRM_GRACE_S", default=0),
+        "TRAP_CONFIRM_GRACE_S": 0,
         # How long a self-test started from this console suppresses on-battery alarms
         # at most, when the UPS never reports the test's end.
-        "SELF_TEST_WINDOW_S": env.int("UNMS_ALARM_SELF_TEST_WINDOW_S", default=900),
+        "SELF_TEST_WINDOW_S": 900,
         # Kinds held active after their condition goes, until acknowledged (ISA latched).
-        "LATCHED_KINDS": env.list(
-            "UNMS_ALARM_LATCHED_KINDS",
-            default=["DiagnosticTestFailed", "UpsOutputOff", "UpsSystemOff"],
-        ),
+        "LATCHED_KINDS": ["DiagnosticTestFailed", "UpsOutputOff", "UpsSystemOff"],
         # Expected during a battery self-test: recorded as test events, not raised.
-        "TEST_SUPPRESSED_KINDS": env.list(
-            "UNMS_ALARM_TEST_SUPPRESSED_KINDS", default=["OnBattery", "LowRuntime", "LowCharge"]
-        ),
+        "TEST_SUPPRESSED_KINDS": ["OnBattery", "LowRuntime", "LowCharge"],
         # Counts on the history page stop here ("more than 10 000"): COUNT(*) over
         # millions of rows is the slow part of a paginated search.
-        "COUNT_CAP": env.int("UNMS_ALARM_COUNT_CAP", default=10_000),
-        "PAGE_SIZE": env.int("UNMS_ALARM_PAGE_SIZE", default=50),
+        "COUNT_CAP": 10_000,
+        "PAGE_SIZE": 50,
     },
 }
 

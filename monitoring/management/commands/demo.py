@@ -24,6 +24,7 @@ from django.db import transaction
 
 from monitoring.loop import MonitorLoop
 from monitoring.models import Region, Site, Ups
+from monitoring.traps.receiver import ReceiverConfig, TrapReceiver
 from simulator import Simulator, UpsSpec
 from simulator.demo import DemoDirector, DemoSite, demo_fleet
 
@@ -79,22 +80,23 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="web server address")
         parser.add_argument("--port", type=int, default=8000, help="web server port")
         parser.add_argument("--sim-port", type=int, default=1161, help="SNMP port of the agents")
+        parser.add_argument("--trap-port", type=int, default=1162, help="trap receiver port")
         parser.add_argument("--speed", type=float, default=10.0, help="simulated time factor")
         parser.add_argument("--username", default="admin")
         parser.add_argument("--no-incidents", action="store_true", help="keep the fleet calm")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
         password = ensure_admin(opts["username"])
-        fleet = demo_fleet(opts["sim_port"])
+        fleet = demo_fleet(opts["sim_port"], trap_target=f"127.0.0.1:{opts['trap_port']}")
         count = sync_inventory(fleet)
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  UPS fleet console: {url}\n"
                 f"  log in as {opts['username']!r} with password {password!r}\n"
-                f"  {count} simulated UPSs on 127.0.10.x:{opts['sim_port']}; Ctrl-C stops.\n"
+                f"  {count} simulated UPSs on 127.0.10.x:{opts['sim_port']}, "
+                f"traps to 127.0.0.1:{opts['trap_port']}; Ctrl-C stops.\n"
             )
         )
         asyncio.run(self._serve([spec for _, spec in fleet], **opts))
@@ -118,9 +120,11 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         )
+        traps = TrapReceiver(ReceiverConfig.from_settings(f"127.0.0.1:{opts['trap_port']}"))
         tasks = [
             asyncio.create_task(server.serve(), name="web"),
             asyncio.create_task(MonitorLoop().run(stop), name="monitor"),
+            asyncio.create_task(traps.serve(), name="traps"),
         ]
         if not opts["no_incidents"]:
             tasks.append(asyncio.create_task(DemoDirector(simulator).run(), name="incidents"))
@@ -135,6 +139,7 @@ class Command(BaseCommand):
         finally:
             stop.set()
             server.should_exit = True
+            traps.stop()
             for task in tasks:
                 if task.get_name() == "incidents":
                     task.cancel()
