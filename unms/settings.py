@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "channels",
     "monitoring",
     "alarms",
+    "api",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -230,15 +232,78 @@ UNMS = {
         "COUNT_CAP": 10_000,
         "PAGE_SIZE": 50,
     },
+    # Trend charts, rollups and retention (docs/trends.md).
+    "TRENDS": {
+        # Raw polls (one row per UPS per poll) older than this are deleted hourly.
+        "RAW_RETENTION_DAYS": env.int("UNMS_RAW_RETENTION_DAYS", default=30),
+        # 5-minute rollups: a year keeps "same week last year" at 5-minute detail.
+        "ROLLUP_5M_RETENTION_DAYS": env.int("UNMS_ROLLUP_5M_RETENTION_DAYS", default=366),
+        # 1-hour rollups: battery ageing and seasonal temperature over a battery's life.
+        "ROLLUP_1H_RETENTION_DAYS": env.int("UNMS_ROLLUP_1H_RETENTION_DAYS", default=5 * 366),
+        # Points per series a chart or API answer carries at most.
+        "MAX_POINTS": 2000,
+        # Polls arrive a little after their timestamp: buckets this recent are recomputed.
+        "ROLLUP_GRACE_S": 120,
+    },
+    # JSON API and /metrics (docs/api.md).
+    "API": {
+        # Networks (CIDR) that may scrape /metrics without a token; empty: token only.
+        "METRICS_ALLOW": env.list("UNMS_METRICS_ALLOW", default=[]),
+        # last_used_at of a token is written at most this often (not on every request).
+        "TOKEN_TOUCH_S": 60,
+    },
 }
 
 # Polling: beat fires `poll_due` under Celery; the embedded `monitor` loop claims and
 # polls natively (one asyncio engine, concurrent batches) instead.
 POLL_DUE_EVERY_S = env.float("UNMS_POLL_DUE_EVERY_S", default=2.0)
 
+# --- Notifications (docs/notifications.md) ----------------------------------------------
+# E-mail through Django's SMTP backend; without EMAIL_HOST (the embedded demo) mail is
+# printed to the console instead.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="unms@localhost")
+NOTIFY = {
+    # Links in messages: the console as the recipients reach it.
+    "BASE_URL": env.str("UNMS_BASE_URL", default="http://127.0.0.1:8000"),
+    # Storm control: a digestible message waits this long for companions (per
+    # recipient and channel); recipients may override it.
+    "DIGEST_WINDOW_S": env.int("UNMS_NOTIFY_DIGEST_WINDOW_S", default=60),
+    # A claimed notification not finished within the lease is claimed again (a worker
+    # died mid-send); must exceed the longest transport timeout.
+    "LEASE_S": env.int("UNMS_NOTIFY_LEASE_S", default=300),
+    # Retries (the outbox's, not Celery's): base x 2^(attempt-1), capped; then failed.
+    "RETRY_BASE_S": env.int("UNMS_NOTIFY_RETRY_BASE_S", default=30),
+    "RETRY_MAX_S": env.int("UNMS_NOTIFY_RETRY_MAX_S", default=3600),
+    "MAX_ATTEMPTS": env.int("UNMS_NOTIFY_MAX_ATTEMPTS", default=10),
+    "BATCH_SIZE": env.int("UNMS_NOTIFY_BATCH_SIZE", default=500),
+    # Custom programs must live under one of these directories (empty: anywhere).
+    "PROGRAM_DIRS": env.list("UNMS_NOTIFY_PROGRAM_DIRS", default=[]),
+}
+
 # Other periodic work as a table: (name, task, every N seconds). Beat runs it under
 # Celery; the embedded loop calls the same tasks in-process.
-PERIODIC_TASKS: list[tuple[str, str, float]] = []
+PERIODIC_TASKS: list[tuple[str, str, float]] = [
+    # Alarm events -> outbox rows (also the timers: delays, repeats, escalation).
+    ("notify-plan", "notifications.tasks.plan_notifications", 2.0),
+    # Outbox sweep: retries, expired leases, digests whose window closed.
+    ("notify-deliver", "notifications.tasks.deliver_due", 5.0),
+    # Trend rollups: incremental, so a short period keeps the current bucket fresh.
+    ("rollup-measurements", "monitoring.tasks.rollup_measurements", 60.0),
+    ("purge-old-measurements", "monitoring.tasks.purge_old_measurements", 3600.0),
+]
 
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": every, "options": {"expires": every * 2}}
