@@ -339,3 +339,68 @@ class Rollup1h(RollupBase):
         constraints = [
             models.UniqueConstraint(fields=["ups", "bucket"], name="rollup1h_ups_bucket")
         ]
+
+
+# --- Trend rollups (docs/trends.md) ----------------------------------------------------
+# Appended as one block so the trend work stays separate from the rest of the file.
+
+# Measurement columns the charts plot; each gets min/avg/max columns in every rollup table.
+ROLLUP_MEASURES: tuple[str, ...] = (
+    "input_voltage_l1",
+    "input_voltage_l2",
+    "input_voltage_l3",
+    "output_voltage_l1",
+    "output_voltage_l2",
+    "output_voltage_l3",
+    "input_frequency_hz",
+    "output_frequency_hz",
+    "load_pct",
+    "charge_pct",
+    "runtime_remaining_s",
+    "battery_voltage_v",
+    "battery_temperature_c",
+)
+ROLLUP_AGGREGATES: tuple[str, ...] = ("min", "avg", "max")
+
+
+class RollupBase(models.Model):
+    """Min/avg/max of each charted measure over one time bucket of one UPS.
+
+    Only reachable polls count (an unanswered poll has no values). `samples` weights
+    the averages when buckets are merged into wider ones at query time.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    ups = models.ForeignKey(Ups, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bucket = models.DateTimeField(help_text="Start of the bucket (UTC, aligned to its width).")
+    samples = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.ups_id} @ {self.bucket:%Y-%m-%d %H:%M}"
+
+
+# Columns from the table above rather than 39 hand-written fields: adding a measure to
+# the charts is one line there plus a migration.
+for _measure in ROLLUP_MEASURES:
+    for _agg in ROLLUP_AGGREGATES:
+        RollupBase.add_to_class(f"{_measure}_{_agg}", models.FloatField(null=True))
+
+
+class Rollup5m(RollupBase):
+    class Meta:
+        verbose_name = "5-minute rollup"
+        constraints = [
+            models.UniqueConstraint(fields=["ups", "bucket"], name="rollup5m_ups_bucket")
+        ]
+
+
+class Rollup1h(RollupBase):
+    class Meta:
+        verbose_name = "1-hour rollup"
+        constraints = [
+            models.UniqueConstraint(fields=["ups", "bucket"], name="rollup1h_ups_bucket")
+        ]
+

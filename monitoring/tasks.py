@@ -30,3 +30,22 @@ def poll_due() -> int:
 @shared_task(ignore_result=True)
 def poll_batch(ups_ids: list[int]) -> None:
     poll_sync(ups_ids)
+
+
+# --- trend rollups and retention (docs/trends.md) --------------------------------------
+
+
+@shared_task(ignore_result=True)
+def rollup_measurements() -> dict[str, int]:
+    """Fill the 5 min and 1 h rollup tables up to now (incremental, idempotent)."""
+    from monitoring.rollups import rollup_all
+
+    return rollup_all()
+
+
+@shared_task(ignore_result=True)
+def purge_old_measurements() -> dict[str, int]:
+    """Delete raw measurements and rollup rows older than their retention settings."""
+    from monitoring.rollups import purge_all
+
+    return purge_all()
