@@ -100,6 +100,7 @@ class UpsForm(forms.ModelForm):
         self.editing = self.instance.pk is not None
         # Captured before construct_instance() overwrites the instance during validation.
         self._stored = {name: getattr(self.instance, name) for name in SECRET_FIELDS}
+        self._stored_enabled: bool | None = self.instance.enabled if self.editing else None
         for name in SECRET_FIELDS:
             if name in self.fields:
                 # Nothing to prefill: the widget would not render it anyway.
@@ -135,6 +136,7 @@ class UpsForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        self._check_licence(bool(cleaned.get("enabled")))
         if not self.editing:
             return cleaned
         for name in SECRET_FIELDS:
@@ -149,3 +151,15 @@ class UpsForm(forms.ModelForm):
             else:
                 cleaned["trap_community"] = ""
         return cleaned
+
+    def _check_licence(self, enabled: bool) -> None:
+        # Adding or enabling a UPS needs room in the licence (docs/licensing.md). Checked
+        # here so the admin shows a form error and the import a rejected row; the check
+        # locks the licence row until the caller's transaction ends (race-safe), and a
+        # model-level guard (licensing.enforcement) covers paths without this form.
+        from licensing.enforcement import check_form
+
+        try:
+            check_form(self.instance, enabled, self._stored_enabled)
+        except forms.ValidationError as exc:
+            self.add_error("enabled" if "enabled" in self.fields else None, exc)

@@ -332,11 +332,14 @@ def _import_row(row: Row, seen: _Seen) -> RowResult:
             if plan.action is Action.UNCHANGED:
                 return RowResult(row.line, plan.action, plan.ups.name)
             # Every UPS an import creates or enables passes this point before it is saved
-            # (plan.activates): checks on the size of the polled fleet go here, and reject
-            # the row by raising _Rejected.
+            # (plan.activates). The licence limit was checked by the form (_plan) under
+            # the licence row's lock, held until the import's transaction ends; the
+            # model-level guard re-checks in save() and lands in the except below.
             plan.save()
     except _Rejected as exc:
         return _rejected(row, exc.reasons)
+    except ValidationError as exc:
+        return _rejected(row, exc.messages)
     except DatabaseError as exc:
         return _rejected(row, [f"the database refused the row: {exc}"])
     return RowResult(row.line, plan.action, plan.ups.name, _redact(_detail(plan), row.secrets))

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "monitoring",
     "alarms",
     "accounts",
+    "licensing",
     "api",
     "notifications",
 ]
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "accounts.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "unms.urls"
@@ -70,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "licensing.context_processors.licence",
             ],
         },
     },
@@ -171,12 +174,49 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Security (docs/security.md) --------------------------------------------------------
+# Behind a TLS-terminating proxy (production): cookies only over HTTPS, HTTP redirected,
+# HSTS. The proxy must set X-Forwarded-Proto; nothing else may reach port 8000.
+BEHIND_TLS = env.bool("UNMS_BEHIND_TLS", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS else None
+SECURE_SSL_REDIRECT = BEHIND_TLS
+SESSION_COOKIE_SECURE = BEHIND_TLS
+CSRF_COOKIE_SECURE = BEHIND_TLS
+SECURE_HSTS_SECONDS = env.int("UNMS_HSTS_SECONDS", default=31_536_000 if BEHIND_TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("UNMS_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = False
+# A console left open in a control room stays logged in for a shift, not for weeks.
+SESSION_COOKIE_AGE = env.int("UNMS_SESSION_HOURS", default=12) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (accounts.headers): our own scripts and styles only, no inline
+# script, no framing. connect-src also allows this host's ws:/wss: for live updates.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Secrets in the database (SNMP communities, webhook secrets) are encrypted with these
+# Fernet keys (monitoring.fields): the first encrypts, all decrypt (rotation).
+SECRET_ENCRYPTION_KEYS = env.list("UNMS_SECRET_KEY_ENCRYPTION", default=[])
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS for subdomains and preloading are each site's decision (other hosts under the
+    # same domain may not have TLS): UNMS_HSTS_INCLUDE_SUBDOMAINS turns the first on.
+    "security.W005",
+    "security.W021",
+]
 
 LOGGING = {
     "version": 1,
@@ -302,6 +342,8 @@ NOTIFY = {
 # Other periodic work as a table: (name, task, every N seconds). Beat runs it under
 # Celery; the embedded loop calls the same tasks in-process.
 PERIODIC_TASKS: list[tuple[str, str, float]] = [
+    # Licence expiry warnings to the administrators (once per threshold; licensing.tasks).
+    ("licence-expiry-notice", "licensing.tasks.notify_expiry", 3600.0),
     # Alarm events -> outbox rows (also the timers: delays, repeats, escalation).
     ("notify-plan", "notifications.tasks.plan_notifications", 2.0),
     # Outbox sweep: retries, expired leases, digests whose window closed.

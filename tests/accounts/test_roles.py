@@ -32,7 +32,8 @@ def test_groups_exist_with_their_permissions() -> None:
     assert "acknowledge_alarm" not in viewer
     assert not {p for p in operator | viewer if not p.startswith("view_")} - {"acknowledge_alarm"}
     assert "view_auditentry" not in operator | viewer
-    assert "change_auditentry" not in admin and "delete_auditentry" not in admin
+    assert "change_auditentry" not in admin
+    assert "delete_auditentry" not in admin
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,8 @@ def test_scope_restricts_operators_and_viewers_not_administrators() -> None:
     assert set(roles.visible_upses(operator)) == {ups_a, ups_b}
     assert set(roles.visible_sites(operator)) == {a, b}
     assert list(roles.visible_regions(operator)) == [north]
-    assert roles.can_view_ups(operator, ups_a) and not roles.can_view_ups(operator, ups_c.pk)
+    assert roles.can_view_ups(operator, ups_a)
+    assert not roles.can_view_ups(operator, ups_c.pk)
     # A site added to the region later is visible at once.
     d = SiteFactory.create(region=north)
     assert d in roles.visible_sites(operator)
