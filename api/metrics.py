@@ -35,15 +35,20 @@ def _field(name: str) -> Callable[[Measurement], list[tuple[dict[str, str], floa
     return lambda m: [({}, getattr(m, name))]
 
 
-def _phases(prefix: str) -> Callable[[Measurement], list[tuple[dict[str, str], float | None]]]:
-    return lambda m: [({"phase": str(n)}, getattr(m, f"{prefix}_l{n}")) for n in (1, 2, 3)]
+def _phases(
+    pattern: str,
+) -> Callable[[Measurement], list[tuple[dict[str, str], float | None]]]:
+    # pattern: the column name with {n} for the phase, e.g. "load_l{n}_pct".
+    return lambda m: [({"phase": str(n)}, getattr(m, pattern.format(n=n))) for n in (1, 2, 3)]
 
 
 GAUGES: tuple[Gauge, ...] = (
     Gauge(
         "unms_ups_load_percent", "Load of the most loaded output line, percent.", _field("load_pct")
     ),
-    Gauge("unms_ups_output_load_percent", "Load per output line, percent.", _phases("load")),
+    Gauge(
+        "unms_ups_output_load_percent", "Load per output line, percent.", _phases("load_l{n}_pct")
+    ),
     Gauge(
         "unms_ups_battery_charge_percent",
         "Estimated battery charge, percent.",
@@ -69,12 +74,14 @@ GAUGES: tuple[Gauge, ...] = (
         _field("battery_temperature_c"),
     ),
     Gauge(
-        "unms_ups_input_voltage_volts", "Input voltage per phase, volts.", _phases("input_voltage")
+        "unms_ups_input_voltage_volts",
+        "Input voltage per phase, volts.",
+        _phases("input_voltage_l{n}"),
     ),
     Gauge(
         "unms_ups_output_voltage_volts",
         "Output voltage per phase, volts.",
-        _phases("output_voltage"),
+        _phases("output_voltage_l{n}"),
     ),
     Gauge(
         "unms_ups_input_frequency_hertz", "Input frequency, hertz.", _field("input_frequency_hz")

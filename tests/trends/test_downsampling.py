@@ -24,14 +24,15 @@ from monitoring.trends import (
 from tests.trends.conftest import T0, Writer, at
 
 # (polls as (seconds, load), bucket width) -> [(bucket offset s, samples, min, avg, max)]
-BUCKET_CASES: list[tuple[str, list[tuple[float, float | None]], int, list[tuple[int, int, float, float, float]]]] = [
+Bucket = tuple[int, int, float, float, float]
+BUCKET_CASES: list[tuple[str, list[tuple[float, float | None]], int, list[Bucket]]] = [
     ("one poll", [(0, 40)], 300, [(0, 1, 40, 40, 40)]),
     ("three in a bucket", [(0, 10), (30, 20), (60, 60)], 300, [(0, 3, 10, 30, 60)]),
-    ("split at the boundary", [(299, 10), (300, 20)], 300, [(0, 1, 10, 10, 10), (300, 1, 20, 20, 20)]),
+    ("split at the boundary", [(299, 10), (300, 20)], 300, [(0, 1, 10, 10, 10), (300, 1, 20, 20, 20)]),  # noqa: E501
     ("empty bucket skipped", [(0, 10), (900, 30)], 300, [(0, 1, 10, 10, 10), (900, 1, 30, 30, 30)]),
     ("null value ignored in avg", [(0, 10), (30, None), (60, 20)], 300, [(0, 3, 10, 15, 20)]),
     ("hour bucket", [(0, 1), (1800, 2), (3599, 6)], 3600, [(0, 3, 1, 3, 6)]),
-    ("negative-free small width", [(0, 5), (10, 7)], 5, [(0, 1, 5, 5, 5), (10, 1, 7, 7, 7)]),
+    ("5-second buckets", [(0, 5), (10, 7)], 5, [(0, 1, 5, 5, 5), (10, 1, 7, 7, 7)]),
 ]  # fmt: skip
 
 
@@ -131,7 +132,8 @@ def test_chart_json_shape(ups: Ups, write: Writer) -> None:
     write([(s, 30.0) for s in range(0, 3600, 30)], input_voltage_l1=231.0, runtime_remaining_s=1200)
     data = chart_data(ups, Window(T0, at(3600), "1h"), now=at(3600))
     assert set(data) == {"ups", "range", "source", "bucket_s", "points", "t", "samples", "charts"}
-    assert data["source"] == "raw" and data["points"] == 120 == len(data["t"])
+    assert data["source"] == "raw"
+    assert data["points"] == 120 == len(data["t"])
     assert data["t"][0] == "2026-03-01T00:00:00Z"
     assert [c["key"] for c in data["charts"]] == [c.key for c in CHARTS]
     for chart in data["charts"]:
@@ -143,13 +145,15 @@ def test_chart_json_shape(ups: Ups, write: Writer) -> None:
     # Single-phase: only L1 is drawn.
     assert [s["label"] for s in _chart(data, "input_voltage")["series"]] == ["L1"]
     load = _chart(data, "load")
-    assert load["y_range"] == [0, 120] and load["band"] == [0, 80]
+    assert load["y_range"] == [0, 120]
+    assert load["band"] == [0, 80]
     assert [(lim["value"], lim["severity"]) for lim in load["limits"]] == [
         (80, "warning"),
         (100, "critical"),
     ]
     runtime = _chart(data, "runtime")
-    assert runtime["unit"] == "min" and runtime["series"][0]["avg"][0] == 20
+    assert runtime["unit"] == "min"
+    assert runtime["series"][0]["avg"][0] == 20
     assert runtime["band"] == [10, 60]
 
 
@@ -159,11 +163,9 @@ def test_fixed_ranges_follow_nominal_and_thresholds(ups: Ups, write: Writer) -> 
     write([(0, 20)], input_voltage_l1=118.0, input_frequency_hz=60.1, output_frequency_hz=60.0)
     data = chart_data(ups, Window(T0, at(3600)), now=at(3600))
     voltage = _chart(data, "input_voltage")
-    assert (
-        voltage["nominal"] == 120
-        and voltage["y_range"] == [96, 144]
-        and voltage["band"] == [108, 132]
-    )
+    assert voltage["nominal"] == 120
+    assert voltage["y_range"] == [96, 144]
+    assert voltage["band"] == [108, 132]
     assert _chart(data, "frequency")["nominal"] == 60
     assert _chart(data, "load")["band"] == [0, 70]
 

@@ -104,7 +104,8 @@ def test_purge_respects_each_retention(ups: Ups, write: Writer) -> None:
         )
     assert purge_all(now=now) == {"raw": 1, "5m": 1, "1h": 1}
     assert list(Measurement.objects.values_list("load_pct", flat=True)) == [2]
-    assert Rollup5m.objects.count() == 1 and Rollup1h.objects.count() == 1
+    assert Rollup5m.objects.count() == 1
+    assert Rollup1h.objects.count() == 1
 
 
 def test_purge_keeps_the_measurement_the_status_shows(ups: Ups, write: Writer) -> None:
