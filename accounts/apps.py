@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
-        from accounts import audit, roles
+        from accounts import audit, checks, roles  # noqa: F401  (checks: registers them)
 
         # Apps added later (notifications, api, ...) bring new permissions: the role groups
         # follow them after every migrate, not only after this app's data migration.
