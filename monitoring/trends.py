@@ -218,6 +218,9 @@ def plan(window: Window, now: datetime | None = None) -> Plan:
     return Plan(coarsest, max(width, coarsest.width_s))
 
 
+AGGREGATES = ("min", "avg", "max")
+
+
 @dataclass
 class Buckets:
     """Grouped rows: bucket start times and, per field, min/avg/max lists."""
@@ -234,35 +237,43 @@ def query_buckets(
     with connection.cursor() as cursor:
         cursor.execute(sql, [ups_id, db_time(window.start), db_time(window.end)])
         rows = cursor.fetchall()
-    out = Buckets(values={f: {"min": [], "avg": [], "max": []} for f in fields})
-    for row in rows:
-        out.times.append(datetime.fromtimestamp(int(row[1]), tz=UTC))
-        out.samples.append(int(row[2]))
-        for i, f in enumerate(fields):
-            for j, agg in enumerate(("min", "avg", "max")):
-                value = row[3 + 3 * i + j]
-                out.values[f][agg].append(None if value is None else float(value))
-    return out
+    # Column-wise: one transpose instead of a Python loop per value.
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else []
+    if not columns:
+        return Buckets(values={f: {a: [] for a in AGGREGATES} for f in fields})
+    return Buckets(
+        times=[datetime.fromtimestamp(int(b), tz=UTC) for b in columns[1]],
+        samples=[int(n) for n in columns[2]],
+        values={
+            f: {a: list(columns[3 + 3 * i + j]) for j, a in enumerate(AGGREGATES)}
+            for i, f in enumerate(fields)
+        },
+    )
 
 
 def with_gaps(b: Buckets, gap_s: float) -> Buckets:
     """Insert an empty bucket where data is missing for longer than `gap_s`, so a chart
     breaks its line over an outage instead of drawing a straight line across it."""
-    if not b.times:
+    gaps = [
+        i for i in range(1, len(b.times)) if (b.times[i] - b.times[i - 1]).total_seconds() > gap_s
+    ]
+    if not gaps:
         return b
     out = Buckets(values={f: {a: [] for a in aggs} for f, aggs in b.values.items()})
-    for i, t in enumerate(b.times):
-        if i and (t - b.times[i - 1]).total_seconds() > gap_s:
-            out.times.append(b.times[i - 1] + (t - b.times[i - 1]) / 2)
+    bounds = [0, *gaps, len(b.times)]
+    for k in range(len(bounds) - 1):
+        lo, hi = bounds[k], bounds[k + 1]
+        if k:  # a marker halfway through the hole
+            out.times.append(b.times[lo - 1] + (b.times[lo] - b.times[lo - 1]) / 2)
             out.samples.append(0)
             for aggs in out.values.values():
                 for values in aggs.values():
                     values.append(None)
-        out.times.append(t)
-        out.samples.append(b.samples[i])
+        out.times += b.times[lo:hi]
+        out.samples += b.samples[lo:hi]
         for f, aggs in out.values.items():
             for a, values in aggs.items():
-                values.append(b.values[f][a][i])
+                values += b.values[f][a][lo:hi]
     return out
 
 
@@ -348,8 +359,12 @@ def _chart_json(chart: Chart, b: Buckets, thresholds: Thresholds) -> dict[str, A
                 "key": s.field,
                 "label": s.label,
                 **{
-                    agg: [_round(v, chart.scale) for v in b.values[s.field][agg]]
-                    for agg in ("min", "avg", "max")
+                    # Inline rounding: this is the hot loop (13 series x 3 x 2 000 values).
+                    agg: [
+                        None if v is None else round(v * chart.scale, 3)
+                        for v in b.values[s.field][agg]
+                    ]
+                    for agg in AGGREGATES
                 },
             }
             for s in series

@@ -199,3 +199,18 @@ def test_empty_ups_gives_empty_series(ups: Ups) -> None:
     assert data["points"] == 0
     assert all(c["series"] == [] for c in data["charts"])
     assert Measurement.objects.count() == 0
+
+
+def test_integer_columns_average_as_floats(ups: Ups, write: Writer) -> None:
+    write([(0, 1)], runtime_remaining_s=1200)
+    write([(30, 1)], runtime_remaining_s=1201)
+    b = query_buckets(ups.pk, Window(T0, at(300)), Plan(RAW, 300), ["runtime_remaining_s"])
+    assert b.values["runtime_remaining_s"]["avg"] == [1200.5]
+
+
+def test_several_gaps(ups: Ups, write: Writer) -> None:
+    write([(0, 1), (30, 2), (600, 3), (1200, 4), (1230, 5)])
+    data = chart_data(ups, Window(T0, at(1800)), now=at(1800))
+    assert data["samples"] == [1, 1, 0, 1, 0, 1, 1]
+    load = next(c for c in data["charts"] if c["key"] == "load")["series"][0]["avg"]
+    assert load == [1, 2, None, 3, None, 4, 5]
