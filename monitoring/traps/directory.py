@@ -3,7 +3,7 @@
 The map is reloaded every `refresh_s` (new, moved or deleted UPSs show up within that
 time) and, when an address is not in it, at most once per `miss_refresh_s`, so a UPS
 added a moment ago is recognised quickly while a flood from an unknown address costs
-one query per second, not one per packet. Only the receiver's single DB thread uses it.
+one query per second, not one per packet. Only the receiver's decoder thread uses it.
 """
 
 from __future__ import annotations

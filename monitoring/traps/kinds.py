@@ -13,6 +13,7 @@ from typing import Any
 
 from monitoring.mib import UPS_ALARM_DESCR, WELL_KNOWN_ALARMS, dotted
 from monitoring.traps.events import TrapKind
+from monitoring.vendor_profiles import TRAPS as VENDOR_TRAPS
 
 UPS_TRAPS = "1.3.6.1.2.1.33.2"
 SNMP_TRAP_OID = "1.3.6.1.6.3.1.1.4.1.0"  # snmpTrapOID.0, the v2c notification's name
@@ -57,6 +58,19 @@ TRAP_RULES: Mapping[str, TrapRule] = MappingProxyType(
         "1.3.6.1.4.1.318.0.9": TrapRule(TrapKind.ALARM_REMOVED, alarm="OnBattery"),
         "1.3.6.1.4.1.318.0.7": TrapRule(TrapKind.ALARM_ADDED, alarm="LowBattery"),
         "1.3.6.1.4.1.318.0.11": TrapRule(TrapKind.ALARM_REMOVED, alarm="LowBattery"),
+        # Every other vendor row comes from the vendor profiles (data next to each
+        # profile, monitoring/vendor_profiles/); a row above wins over a profile's.
+        **{
+            row.oid: TrapRule(TrapKind(row.kind), alarm=row.alarm)
+            for row in VENDOR_TRAPS
+            if row.oid
+            not in {
+                "1.3.6.1.4.1.318.0.5",
+                "1.3.6.1.4.1.318.0.9",
+                "1.3.6.1.4.1.318.0.7",
+                "1.3.6.1.4.1.318.0.11",
+            }
+        },
     }
 )
 

@@ -1,10 +1,12 @@
-"""What happens to a batch of received datagrams, in the receiver's DB thread.
+"""What happens to a batch of received datagrams, in the receiver's worker threads.
 
     prepare (decode, match source, ack informs)  →  store (ONE bulk INSERT)
         →  re-poll hint for each accepted UPS  →  AFTER_TRAPS steps with the events
 
-`prepare` never fails on input; `store` may fail (database down) and is retried by the
-receiver with the same prepared rows, so a datagram is decoded once and stored once.
+`prepare` runs in the decoder thread, `store` and `hint` in the DB thread (so the next
+batch is decoded while this one is written), `dispatch` in the steps thread. `prepare`
+never fails on input; `store` may fail (database down) and is retried by the receiver
+with the same prepared rows, so a datagram is decoded once and stored once.
 The steps in `settings.UNMS["AFTER_TRAPS"]` are the one visible place where other apps
 (the alarm lifecycle, live push) join; `monitoring` never imports them.
 """
@@ -19,11 +21,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from monitoring.models import Trap
 from monitoring.scheduler import request_poll_now
 from monitoring.snmp.ber import BerError
 from monitoring.traps.decode import decode_trap
@@ -31,6 +32,7 @@ from monitoring.traps.directory import SourceDirectory, canonical_address
 from monitoring.traps.events import TrapEvent, TrapKind
 from monitoring.traps.kinds import classify
 from monitoring.traps.stats import RateLimitedLog, TrapCounters
+from monitoring.traps.writers import TrapRow, writer_for
 
 log = logging.getLogger("monitoring.traps")
 
@@ -48,7 +50,7 @@ class Received:
 
 @dataclass(slots=True)
 class Prepared:
-    rows: list[Trap]
+    rows: list[TrapRow]
     # Parallel to rows: True where the row becomes a TrapEvent once stored.
     accepted: list[bool]
     acks: list[tuple[bytes, tuple[str, int]]] = field(default_factory=list)
@@ -94,7 +96,7 @@ class TrapPipeline:
                 prepared.acks.append((trap.ack, (item.address, item.port)))
                 self.counters.informs += 1
             prepared.rows.append(
-                Trap(
+                TrapRow(
                     received_at=received_at,
                     source_address=item.address,
                     source_port=item.port,
@@ -103,9 +105,11 @@ class TrapPipeline:
                     community_ok=match.community_ok,
                     inform=trap.inform,
                     trap_oid=trap.trap_oid[:300],
-                    kind=kind,
+                    kind=kind.value,
                     alarm=alarm or "",
                     varbinds=trap.varbinds,
+                    error="",
+                    raw_hex="",
                 )
             )
             prepared.accepted.append(accepted)
@@ -126,13 +130,18 @@ class TrapPipeline:
         # The source may still be a known UPS (a card sending garbage is worth seeing).
         match = self.directory.match(item.address, item.port, None)
         prepared.rows.append(
-            Trap(
+            TrapRow(
                 received_at=received_at,
                 source_address=item.address,
                 source_port=item.port,
                 ups_id=match.source.ups_id if match.source else None,
+                version="",
                 community_ok=False,
-                kind=TrapKind.OTHER,
+                inform=False,
+                trap_oid="",
+                kind=TrapKind.OTHER.value,
+                alarm="",
+                varbinds={},
                 error=error,
                 raw_hex=item.data[:RAW_HEX_BYTES].hex(),
             )
@@ -165,12 +174,11 @@ class TrapPipeline:
         """ONE INSERT for the whole batch; raises on database errors (the caller retries)."""
         if not prepared.rows:
             return []
-        with transaction.atomic():
-            Trap.objects.bulk_create(prepared.rows)
+        ids = writer_for(connection.vendor)(prepared.rows)
         self.counters.stored += len(prepared.rows)
         return [
             TrapEvent(
-                trap_id=row.pk,
+                trap_id=trap_id,
                 ups_id=row.ups_id,
                 received_at=row.received_at,
                 kind=TrapKind(row.kind),
@@ -178,15 +186,18 @@ class TrapPipeline:
                 trap_oid=row.trap_oid,
                 varbinds=row.varbinds,
             )
-            for row, accepted in zip(prepared.rows, prepared.accepted, strict=True)
+            for trap_id, row, accepted in zip(ids, prepared.rows, prepared.accepted, strict=True)
             if accepted and row.ups_id is not None
         ]
 
     # ------------------------------------------------------------------ dispatch
-    def dispatch(self, events: list[TrapEvent]) -> None:
-        """Re-poll hints first (the poll is the truth), then the AFTER_TRAPS steps."""
+    def hint(self, events: list[TrapEvent]) -> None:
+        """Ask for a re-poll of every UPS that sent an accepted trap (the poll is the truth)."""
         self.repoll.want(event.ups_id for event in events)
         self.flush_repolls()
+
+    def dispatch(self, events: list[TrapEvent]) -> None:
+        """The AFTER_TRAPS steps (run in their own thread, after `hint`)."""
         if events:
             self.counters.events += len(events)
             run_after_traps(events, self.counters)

@@ -1,11 +1,12 @@
-"""The asyncio UDP trap receiver: receive fast, write in batches from one DB thread.
+"""The asyncio UDP trap receiver: receive fast, decode and write in batches off the loop.
 
 `datagram_received` only appends (bytes, address, time) to a bounded deque: a bare asyncio
 receiver takes ~44 000 datagrams/s, decoding is the limit (snmp-performance.md). A
 consumer task takes up to `batch_size` datagrams once the oldest has waited `batch_ms`
-(or at once when the batch is full) and hands them to a single worker thread that
-decodes, stores them with ONE bulk INSERT, asks for re-polls and runs the AFTER_TRAPS
-steps. While the database is down the batch is retried with backoff and the deque keeps
+(or at once when the batch is full); a decoder thread decodes them and matches sources,
+then a DB thread stores them with ONE bulk insert and asks for re-polls, while the
+decoder already works on the next batch; a third thread runs the AFTER_TRAPS steps.
+While the database is down the batch is retried with backoff and the deque keeps
 filling: nothing received is lost while memory (queue_max) allows.
 """
 
@@ -28,6 +29,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from monitoring.traps.directory import SourceDirectory
+from monitoring.traps.events import TrapEvent
 from monitoring.traps.pipeline import Prepared, Received, TrapPipeline
 from monitoring.traps.stats import TrapCounters, socket_drops, udp_rcvbuf_errors
 
@@ -119,7 +121,11 @@ class TrapReceiver(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="trapd-db")
+        # Two threads, one job each: decoding the next batch overlaps the database's work
+        # on the previous one. The decoder thread owns the source map (and its queries).
+        self._decoder = ThreadPoolExecutor(1, thread_name_prefix="trapd-decode")
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="trapd-db")
+        self._steps = ThreadPoolExecutor(1, thread_name_prefix="trapd-steps")
         self._kernel_errors_at_start: int | None = None
 
     # ------------------------------------------------------------------ socket side
@@ -154,7 +160,7 @@ class TrapReceiver(asyncio.DatagramProtocol):
             wanted // 1024,
             "" if self.effective_rcvbuf >= wanted else "; raise net.core.rmem_max for more",
         )
-        await self._in_thread(self.pipeline.directory.refresh)
+        await self._in_thread(self._decoder, self.pipeline.directory.refresh)
         return self.address
 
     def stop(self) -> None:
@@ -176,35 +182,45 @@ class TrapReceiver(asyncio.DatagramProtocol):
             if self._transport is not None:
                 self._transport.close()
             self.log_stats()
-            await self._in_thread(connections.close_all)
-            self._executor.shutdown(wait=True)
+            for executor in (self._decoder, self._db, self._steps):
+                await self._in_thread(executor, connections.close_all)
+                executor.shutdown(wait=True)
 
     # ------------------------------------------------------------------ consumer
     async def _consume(self) -> None:
+        """Take batches off the queue; decode batch N+1 while batch N is being written."""
         batch_s = self.config.batch_ms / 1000
-        while True:
-            if not self.queue:
-                if self._stop.is_set():
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            if self._stop.is_set() and self._transport is not None:
-                self._transport.close()  # no new datagrams; drain what we have
-            elif len(self.queue) < self.config.batch_size:
-                wait = self.queue[0].at + batch_s - time.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-            size = min(self.config.batch_size, len(self.queue))
-            batch = [self.queue.popleft() for _ in range(size)]
-            await self._handle(batch)
+        writing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                if not self.queue:
+                    if self._stop.is_set():
+                        return
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                if self._stop.is_set() and self._transport is not None:
+                    self._transport.close()  # no new datagrams; drain what we have
+                elif len(self.queue) < self.config.batch_size:
+                    wait = self.queue[0].at + batch_s - time.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                size = min(self.config.batch_size, len(self.queue))
+                batch = [self.queue.popleft() for _ in range(size)]
+                prepared = await self._in_thread(self._decoder, self.pipeline.prepare, batch)
+                self._send_acks(prepared)
+                if writing is not None:
+                    await writing  # one write in flight at a time: rows stay in order
+                writing = asyncio.create_task(self._write(prepared))
+        finally:
+            if writing is not None:
+                await writing
 
-    async def _handle(self, batch: list[Received]) -> None:
-        prepared = await self._in_thread(self.pipeline.prepare, batch)
-        self._send_acks(prepared)
+    async def _write(self, prepared: Prepared) -> None:
+        """Store (retrying with backoff while the database is down), then dispatch."""
         for attempt in itertools.count():
             try:
-                await self._in_thread(self._store_and_dispatch, prepared)
+                await self._in_thread(self._db, self._store_and_dispatch, prepared)
                 return
             except Exception as exc:
                 self.counters.store_failures += 1
@@ -217,10 +233,11 @@ class TrapReceiver(asyncio.DatagramProtocol):
                     delay,
                     len(self.queue),
                 )
-                await self._in_thread(_reset_connection)
+                await self._in_thread(self._db, _reset_connection)
                 if self._stop.is_set() and attempt >= 2:
+                    # Asked to stop and the database stays away: say what is lost.
                     log.error(
-                        "trap receiver: stopping with the database down; %d traps lost",
+                        "trap receiver: stopping with the database down; %d traps not stored",
                         len(prepared.rows) + len(self.queue),
                     )
                     self.queue.clear()
@@ -230,7 +247,18 @@ class TrapReceiver(asyncio.DatagramProtocol):
     def _store_and_dispatch(self, prepared: Prepared) -> None:
         close_old_connections()
         events = self.pipeline.store(prepared)
-        # Stored: from here on, failures are logged by the pipeline, never retried.
+        # Stored: from here on, failures are logged, never retried.
+        try:
+            self.pipeline.hint(events)
+        except Exception:
+            log.exception("trap receiver: re-poll hints for %d events failed", len(events))
+        if events:
+            # The steps get their own thread so a slow step (the alarm lifecycle under a
+            # flood) delays events, never the storing of traps; batches keep their order.
+            self._steps.submit(self._run_steps, events)
+
+    def _run_steps(self, events: list[TrapEvent]) -> None:
+        close_old_connections()
         try:
             self.pipeline.dispatch(events)
         except Exception:
@@ -243,8 +271,9 @@ class TrapReceiver(asyncio.DatagramProtocol):
             with contextlib.suppress(OSError):
                 self._transport.sendto(data, address)
 
-    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+    @staticmethod
+    async def _in_thread(executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     # ------------------------------------------------------------------ housekeeping
     async def _housekeeping(self) -> None:
@@ -253,16 +282,20 @@ class TrapReceiver(asyncio.DatagramProtocol):
         while True:
             await asyncio.sleep(1.0)
             try:
-                await self._in_thread(self._periodic_db_work)
+                await self._in_thread(self._decoder, self._refresh_sources)
+                await self._in_thread(self._db, self._flush_repolls)
             except Exception:
                 log.exception("trap receiver: periodic work failed")
             if time.monotonic() - last_stats >= self.config.stats_every_s:
                 last_stats = time.monotonic()
                 self.log_stats()
 
-    def _periodic_db_work(self) -> None:
+    def _refresh_sources(self) -> None:
         close_old_connections()
         self.pipeline.directory.maybe_refresh()
+
+    def _flush_repolls(self) -> None:
+        close_old_connections()
         self.pipeline.flush_repolls()
 
     def stats(self) -> dict[str, int | None]:

@@ -1,7 +1,9 @@
 """Counters of the trap receiver, the kernel's drop counters, and a log that cannot flood.
 
 `TrapCounters.as_dict()` is what a later /metrics endpoint exports. Each counter has one
-writer: `received`/`dropped` the event loop, the rest the DB thread, so no locks.
+writer (the event loop: received, dropped; the decoder thread: decoded ... informs; the
+DB thread: stored, store_failures, repolls; the steps thread: events, step_errors), so
+no locks.
 """
 
 from __future__ import annotations
