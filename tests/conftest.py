@@ -34,3 +34,24 @@ def operator_client(operator: User) -> Client:
     client = Client()
     client.force_login(operator)
     return client
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis for the tests that exercise it (Celery worker, channels-redis).
+
+    Skipped when none answers on a developer's machine; CI sets UNMS_REQUIRE_REDIS so a
+    missing Redis fails there instead of hiding those tests.
+    """
+    import os
+
+    import redis
+
+    url = os.environ.get("UNMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("UNMS_REQUIRE_REDIS"):
+            pytest.fail(f"UNMS_REQUIRE_REDIS is set but Redis at {url} does not answer: {exc}")
+        pytest.skip(f"no Redis at {url} (set UNMS_TEST_REDIS_URL)")
+    return url

@@ -26,6 +26,7 @@ def sim_fleet() -> Iterator[SimulatorThread]:
 def ups_rows_for(sim: SimulatorThread, **fields: object) -> dict[str, Ups]:
     """One Ups row per simulated UPS, at the simulator's actual endpoints."""
     site, _ = Site.objects.get_or_create(name="Simulated branch")
+    fields.setdefault("community", "public")  # the simulator's read community
     rows = {}
     for status in sim.status():
         host, port = sim.endpoint(status["name"])

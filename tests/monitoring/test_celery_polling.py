@@ -1,0 +1,48 @@
+"""Polling driven by Celery with a real Redis broker and a real worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
+
+from monitoring.models import Measurement, Ups, UpsStatus
+from monitoring.tasks import poll_due
+from simulator import SimulatorThread
+from tests.monitoring.conftest import ups_rows_for
+from unms.celery import app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def celery_worker(redis_url: str) -> Iterator[None]:
+    app.conf.update(broker_url=redis_url, task_always_eager=False, result_backend=None)
+    try:
+        # A worker thread consuming from Redis: the same path as production workers.
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        app.conf.update(task_always_eager=True, broker_url="memory://")
+
+
+def test_beat_task_claims_due_upses_and_a_worker_polls_them(
+    sim_fleet: SimulatorThread, celery_worker: None
+) -> None:
+    rows = ups_rows_for(sim_fleet)
+
+    claimed_at = timezone.now()
+    claimed = poll_due()  # what beat runs every few seconds
+
+    assert claimed == len(rows)
+    # Claiming moved every UPS to a later slot: the next beat tick won't take them again.
+    assert not Ups.objects.filter(next_poll_at__lte=claimed_at).exists()
+    deadline = time.monotonic() + 30
+    while Measurement.objects.count() < len(rows):
+        assert time.monotonic() < deadline, "the worker did not poll the batch"
+        time.sleep(0.2)
+    states = list(UpsStatus.objects.values_list("state", "last_error"))
+    assert all(state == "ok" for state, _ in states), states
