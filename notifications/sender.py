@@ -56,9 +56,16 @@ def claim(now: datetime, limit: int, ids: Sequence[int] | None = None) -> list[N
     candidates = Notification.objects.filter(claimable(now))
     if ids is not None:
         candidates = candidates.filter(pk__in=ids)
-    picked = list(candidates.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
-    if not picked:
+    rows = list(
+        candidates.order_by("next_attempt_at", "id").values_list(
+            "id", "digest", "recipient_id", "channel_id"
+        )[:limit]
+    )
+    if not rows:
         return []
+    picked = [r[0] for r in rows]
+    if len(rows) == limit and ids is None:
+        picked += _rest_of_digests(now, rows)
     token = uuid.uuid4()
     Notification.objects.filter(pk__in=picked).filter(claimable(now)).update(
         state=State.SENDING,
@@ -71,6 +78,21 @@ def claim(now: datetime, limit: int, ids: Sequence[int] | None = None) -> list[N
         .select_related("recipient__user", "channel")
         .order_by("id")
     )
+
+
+def _rest_of_digests(now: datetime, rows: list[tuple[int, bool, int, int]]) -> list[int]:
+    """A digest group cut by the batch limit would leave as several messages: claim the
+    rest of every group the batch touches (rows are inserted alarm by alarm, so one
+    batch holds a slice of each recipient's group)."""
+    groups = {(r, c) for _, digest, r, c in rows if digest}
+    if not groups:
+        return []
+    same_group = Q()
+    for recipient_id, channel_id in groups:
+        same_group |= Q(recipient_id=recipient_id, channel_id=channel_id)
+    have = {r[0] for r in rows}
+    more = Notification.objects.filter(claimable(now), same_group, digest=True)
+    return [pk for pk in more.values_list("id", flat=True) if pk not in have]
 
 
 @dataclass

@@ -44,7 +44,12 @@ class EmailTransport(Transport):
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[recipient.email],
             connection=self._open(),
-            headers={"X-UNMS-Notification": ",".join(map(str, message.notification_ids))},
+            # The first id and the count, not every id: a digest of 800 alarms would
+            # exceed SMTP's 998-character line limit (RFC 5321), found by the bench.
+            headers={
+                "X-UNMS-Notification": str(message.notification_ids[0]),
+                "X-UNMS-Notification-Count": str(len(message.notification_ids)),
+            },
         )
         mail.attach_alternative(
             render_to_string("notifications/email/message.html", context), "text/html"

@@ -206,6 +206,19 @@ def test_storm_60_upses_on_battery_one_digest_per_recipient(email_channel) -> No
     assert Notification.objects.filter(state=State.SENT).count() == 183
 
 
+def test_a_digest_larger_than_the_claim_batch_is_still_one_message(settings, email_channel) -> None:
+    settings.NOTIFY = {**settings.NOTIFY, "BATCH_SIZE": 7}
+    recipients = [RecipientFactory() for _ in range(3)]
+    make_rule(
+        [(Trigger.IMMEDIATE, 0)], [(r, email_channel) for r in recipients], storm_control=True
+    )
+    for _ in range(10):
+        raise_alarm(UpsFactory(enabled=False), at(0))
+    tick(1)
+    tick(61)
+    assert [m.subject for m in mail.outbox] == ["[UNMS] 10 alarms on 10 UPSs: On battery x10"] * 3
+
+
 def test_planning_and_sending_cost_few_queries(email_channel) -> None:
     recipients = [RecipientFactory() for _ in range(5)]
     make_rule(
