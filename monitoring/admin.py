@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 
 from monitoring.choices import UpsState
 from monitoring.forms import SECRET_FIELDS, UpsForm
-from monitoring.models import Measurement, Region, Site, Ups, UpsStatus
+from monitoring.models import Measurement, Region, SensorPoint, Site, Ups, UpsStatus
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,9 +61,23 @@ class SiteAdmin(admin.ModelAdmin):
 _ADD_HIDDEN = frozenset({"clear_trap_community", "next_poll_at", "created_at", "updated_at"})
 
 
+class SensorPointInline(admin.TabularInline):
+    """Sensor points on the UPS's card (docs/sensors.md); validated by SensorPoint.clean."""
+
+    model = SensorPoint
+    extra = 0
+    fields = (
+        "source", "quantity", "name", "unit", "divisor", "offset", "normal_state", "severity",
+        "low_alarm", "low_warning", "high_warning", "high_alarm", "hysteresis", "enabled",
+        "value", "level",
+    )  # fmt: skip
+    readonly_fields = ("value", "level")
+
+
 @admin.register(Ups)
 class UpsAdmin(admin.ModelAdmin):
     form = UpsForm
+    inlines = (SensorPointInline,)
     list_display = ("name", "site", "host", "port", "snmp_version", "enabled", "state")
     list_filter = ("site", "site__region", "enabled", "snmp_version")
     list_select_related = ("site", "status")

@@ -142,3 +142,13 @@ class ConditionKind(models.TextChoices):
     HIGH_BATTERY_TEMPERATURE = "HighBatteryTemperature", "High battery temperature"
     # This system could not reach the card
     COMM_LOST = "CommLost", "Communication lost"
+    # Environmental sensor points on the card (monitoring/sensors.py): pre-alarm is a
+    # warning, alarm critical; one alarm per UPS and kind names every point involved.
+    SENSOR_TEMPERATURE_HIGH = "SensorTemperatureHigh", "Temperature sensor high"
+    SENSOR_TEMPERATURE_LOW = "SensorTemperatureLow", "Temperature sensor low"
+    SENSOR_HUMIDITY_HIGH = "SensorHumidityHigh", "Humidity sensor high"
+    SENSOR_HUMIDITY_LOW = "SensorHumidityLow", "Humidity sensor low"
+    SENSOR_ANALOG_HIGH = "SensorAnalogHigh", "Analog sensor high"
+    SENSOR_ANALOG_LOW = "SensorAnalogLow", "Analog sensor low"
+    SENSOR_INPUT_ABNORMAL = "SensorInputAbnormal", "Digital input not in its normal state"
+    SENSOR_LOST = "SensorLost", "Sensor not reporting"

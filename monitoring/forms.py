@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 from monitoring.models import Ups
-from monitoring.profiles import DEFAULT_PROFILE, PROFILES
+from monitoring.profiles import get_profile, profile_names
 
 #: Fields that hold secrets: write-only in forms, never listed, searched or filtered on.
 SECRET_FIELDS = ("community", "trap_community")
@@ -38,9 +38,13 @@ class SecretField(forms.CharField):
 
 def _profile_choices() -> list[tuple[str, str]]:
     # Callable, so profiles registered after import time show up too.
-    return [("", f"Detect ({DEFAULT_PROFILE} for now)")] + [
-        (name, f"{name}: {profile.description}" if profile.description else name)
-        for name, profile in sorted(PROFILES.items())
+    # Empty = detect on the next poll (sysObjectID, then probing; docs/profiles.md).
+    return [("", "Detect automatically")] + [
+        (
+            name,
+            f"{name}: {get_profile(name).description}" if get_profile(name).description else name,
+        )
+        for name in profile_names()
     ]
 
 

@@ -404,3 +404,126 @@ class Rollup1h(RollupBase):
             models.UniqueConstraint(fields=["ups", "bucket"], name="rollup1h_ups_bucket")
         ]
 
+
+# --- Vendor profiles and environmental sensors (docs/profiles.md, docs/sensors.md) ------
+# Appended as one block so the vendor/sensor work stays separate from the rest of the file.
+
+
+class UpsProfileState(models.Model):
+    """What the poller learnt about a UPS's card: the detected profile and why, values
+    withheld as suspicious, and which profile values the card answers (coverage).
+
+    Written only when something changed, so it costs nothing on a steady poll.
+    """
+
+    ups = models.OneToOneField(
+        Ups, on_delete=models.CASCADE, primary_key=True, related_name="profile_state"
+    )
+    detected_profile = models.CharField(max_length=50, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    sys_object_id = models.CharField(max_length=200, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    profile_used = models.CharField(max_length=50, blank=True)
+    suspicious = models.JSONField(default=list, blank=True)
+    read_fields = models.JSONField(default=list, blank=True)
+    missing_fields = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "UPS profile state"
+
+    def __str__(self) -> str:
+        return f"{self.ups_id}: {self.profile_used or self.detected_profile or '?'}"
+
+
+class SensorQuantity(models.TextChoices):
+    TEMPERATURE = "temperature", "Temperature"
+    HUMIDITY = "humidity", "Humidity"
+    ANALOG = "analog", "Analog input"
+    DIGITAL_IN = "digital_in", "Digital input"
+    DIGITAL_OUT = "digital_out", "Digital output"
+
+
+class SensorPoint(models.Model):
+    """One sensor point on a UPS's card, configured by an administrator.
+
+    `source` names the card channel ("analog.3", "temperature.1", "digital_in.2"; see
+    the UPS page for what the card offers). Analog value = card value / divisor + offset.
+    The poller keeps `value`/`level` current (hysteresis needs the previous level).
+    """
+
+    ups = models.ForeignKey(Ups, on_delete=models.CASCADE, related_name="sensor_points")
+    source = models.CharField(max_length=40, help_text='Card channel, e.g. "analog.1".')
+    quantity = models.CharField(max_length=12, choices=SensorQuantity.choices)
+    name = models.CharField(max_length=100)
+    unit = models.CharField(max_length=20, blank=True)
+    divisor = models.FloatField(default=1.0, help_text="Scale divisor (card value / divisor).")
+    offset = models.FloatField(default=0.0, help_text="Added after the divisor.")
+    normal_state = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(0, "0 (open / off)"), (1, "1 (closed / on)")]
+    )
+    severity = models.CharField(
+        max_length=10, default="critical", choices=[("warning", "Warning"), ("critical", "Critical")],
+        help_text="Digital inputs: how bad the abnormal state is.",
+    )  # fmt: skip
+    low_alarm = models.FloatField(null=True, blank=True)
+    low_warning = models.FloatField("low pre-alarm", null=True, blank=True)
+    high_warning = models.FloatField("high pre-alarm", null=True, blank=True)
+    high_alarm = models.FloatField(null=True, blank=True)
+    hysteresis = models.FloatField(default=0.0)
+    enabled = models.BooleanField(default=True)
+    # Kept by the poller
+    value = models.FloatField(null=True, blank=True, editable=False)
+    level = models.CharField(max_length=12, default="unknown", editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stored_value = models.FloatField(null=True, blank=True, editable=False)
+    stored_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["ups", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["ups", "source"], name="sensorpoint_ups_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.source})"
+
+    def clean(self) -> None:
+        from monitoring.sensors import Limits
+
+        errors: dict[str, Any] = {}
+        if self.divisor == 0:
+            errors["divisor"] = "The divisor must not be 0."
+        try:
+            Limits(
+                self.low_alarm, self.low_warning, self.high_warning, self.high_alarm,
+                self.hysteresis or 0.0,
+            ).validate()  # fmt: skip
+        except ValueError as exc:
+            errors["hysteresis" if "hysteresis" in str(exc) else "high_alarm"] = str(exc)
+        kind = self.source.partition(".")[0]
+        if kind not in SensorQuantity.values or not self.source.partition(".")[2].isdigit():
+            errors["source"] = 'Use "<kind>.<channel>", e.g. "analog.1" or "digital_in.2".'
+        if errors:
+            raise ValidationError(errors)
+
+
+class SensorMeasurement(models.Model):
+    """Sensor values for trends. Cheap: a row only when the value moved by more than the
+    deadband, the level changed, or the last row is older than the keep-alive interval
+    (monitoring/sensor_store.py), not on every poll."""
+
+    id = models.BigAutoField(primary_key=True)
+    point = models.ForeignKey(
+        SensorPoint, on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
+    taken_at = models.DateTimeField()
+    value = models.FloatField(null=True)
+    level = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["point", "taken_at"], name="sensormeas_point_time")]
+        get_latest_by = "taken_at"
+
+    def __str__(self) -> str:
+        return f"{self.point_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"

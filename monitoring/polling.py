@@ -11,23 +11,35 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from monitoring.models import Ups
+from monitoring.models import Ups, UpsProfileState
 from monitoring.readings import Reading
 from monitoring.recorder import PollOutcome, record
+from monitoring.sensor_store import apply_sensors, note_profile
 from monitoring.snmp.client import Target
 from monitoring.snmp.engine import PollEngine, PollJob
 
 log = logging.getLogger(__name__)
 
 
-def job_for(ups: Ups) -> PollJob:
-    """The engine's view of a UPS: where, how, and with which profile."""
+def job_for(ups: Ups, detected: tuple[str, str] | None = None) -> PollJob:
+    """The engine's view of a UPS: where, how, and with which profile.
+
+    A pinned profile wins; else the profile detected earlier (`detected`, cached on
+    UpsProfileState); else "" asks the engine to detect it on this poll.
+    """
+    if ups.profile:
+        profile, reason = ups.profile, f"pinned by an administrator ({ups.profile})"
+    elif detected is not None:
+        profile, reason = detected
+    else:
+        profile, reason = "", None
     return PollJob(
         id=ups.pk,
         target=Target(
@@ -38,13 +50,30 @@ def job_for(ups: Ups) -> PollJob:
             timeout_s=settings.UNMS["SNMP_TIMEOUT_S"],
             retries=settings.UNMS["SNMP_RETRIES"],
         ),
-        profile=ups.profile or "rfc1628",
+        profile=profile,
         overrides=ups.profile_overrides or None,
+        profile_reason=reason,
     )
 
 
-def _load(ups_ids: Sequence[int]) -> list[Ups]:
-    return list(Ups.objects.filter(pk__in=ups_ids, enabled=True))
+def _load(ups_ids: Sequence[int]) -> list[tuple[Ups, tuple[str, str] | None]]:
+    upses = list(Ups.objects.filter(pk__in=ups_ids, enabled=True))
+    cached = {
+        s.ups_id: (s.detected_profile, s.reason)
+        for s in UpsProfileState.objects.filter(ups__in=upses).exclude(detected_profile="")
+    }
+    return [(ups, cached.get(ups.pk)) for ups in upses]
+
+
+def _record(ups: Ups, reading: Reading, taken_at: datetime, poll_ms: float) -> PollOutcome:
+    """Sensors first (their levels become conditions), then the recorder, then notes."""
+    reading = apply_sensors(ups, reading, taken_at)
+    outcome = record(ups, reading, taken_at, poll_ms)
+    try:
+        note_profile(ups, reading, taken_at)
+    except Exception:
+        log.exception("noting the profile state of UPS %s failed", ups.pk)
+    return outcome
 
 
 class Poller:
@@ -66,19 +95,19 @@ class Poller:
             self._engine = None
 
     async def poll(self, ups_ids: Sequence[int]) -> list[PollOutcome]:
-        upses = {ups.pk: ups for ups in await sync_to_async(_load)(ups_ids)}
+        loaded = await sync_to_async(_load)(ups_ids)
         engine = self.engine
 
-        async def timed(ups: Ups) -> tuple[Ups, Reading, float]:
+        async def timed(ups: Ups, detected: tuple[str, str] | None) -> tuple[Ups, Reading, float]:
             started = time.perf_counter()
-            reading = await engine.poll_one(job_for(ups))
+            reading = await engine.poll_one(job_for(ups, detected))
             return ups, reading, (time.perf_counter() - started) * 1000
 
         outcomes: list[PollOutcome] = []
-        for next_done in asyncio.as_completed([timed(ups) for ups in upses.values()]):
+        for next_done in asyncio.as_completed([timed(ups, d) for ups, d in loaded]):
             ups, reading, poll_ms = await next_done
             try:
-                outcome = await sync_to_async(record)(ups, reading, timezone.now(), poll_ms)
+                outcome = await sync_to_async(_record)(ups, reading, timezone.now(), poll_ms)
             except Exception:
                 # One UPS's bad row (deleted meanwhile, a constraint) must not lose the rest.
                 log.exception("recording the poll of UPS %s failed", ups.pk)

@@ -39,7 +39,13 @@ class Kind(StrEnum):
     STRING = "string"  # OCTET STRING → str
     OID = "oid"  # OBJECT IDENTIFIER → dotted str
     ALARM = "alarm"  # column of OIDs → alarm names through FieldSpec.enum (unknown: dotted)
+    # Vendor alarm sources (field "alarms" only; every row contributes, none "wins"):
+    FLAG = "flag"  # scalar int → alarm name through FieldSpec.enum ({1: "LowBattery"})
+    BITS = "bits"  # "0101…" string → alarm names through enum {char position (1-based): name}
 
+
+#: Kinds that feed the "alarms" field: each row adds names, rows never replace each other.
+ALARM_KINDS = frozenset({Kind.ALARM, Kind.FLAG, Kind.BITS})
 
 LINE_TABLES = ("input", "output", "bypass")
 LINE_CLASSES: Mapping[str, type] = {"input": InputLine, "output": OutputLine, "bypass": BypassLine}
@@ -49,6 +55,7 @@ NUM_LINES = "num_lines"
 def _known_fields() -> frozenset[str]:
     names: set[str] = set()
     skip = {"reachable", "error", "profile", "notes", "nominal", *LINE_TABLES}
+    skip |= {"profile_reason", "suspicious", "sensors"}  # set by detection/sanity/sensors
     names.update(f.name for f in dataclasses.fields(Reading) if f.name not in skip)
     names.update(f"nominal.{f.name}" for f in dataclasses.fields(Nominal))
     for table, cls in LINE_CLASSES.items():
@@ -81,14 +88,22 @@ class FieldSpec:
     sentinels: frozenset[int] = frozenset()
     index_prefix: Oid = ()
     ignore: bool = False
+    # Raw values outside [low, high] mean "unknown" like a sentinel, so the next
+    # alternative is tried (APC: the high-precision charge is dropped when negative).
+    raw_range: tuple[float, float] | None = None
+    # A scalar that feeds one row of a line table (XPPC 3-phase R/S/T objects): `line`
+    # is the line number; 0 for real table columns.
+    line: int = 0
 
     def __post_init__(self) -> None:
         if self.field not in KNOWN_FIELDS:
             raise ValueError(f"unknown field {self.field!r}")
-        if self.kind in (Kind.ENUM, Kind.ALARM) and self.enum is None:
+        if self.kind in (Kind.ENUM, Kind.ALARM, Kind.FLAG, Kind.BITS) and self.enum is None:
             raise ValueError(f"{self.field}: kind {self.kind} needs an enum map")
         if self.index_prefix and self.table is None:
             raise ValueError(f"{self.field}: index_prefix is only for line-table fields")
+        if self.kind in ALARM_KINDS and self.field != "alarms":
+            raise ValueError(f"{self.field}: kind {self.kind} only feeds the alarms field")
 
     @property
     def table(self) -> str | None:
@@ -103,6 +118,40 @@ class FieldSpec:
         return (self.table is not None and not self.field.endswith(NUM_LINES)) or (
             self.kind == Kind.ALARM
         )
+
+
+class SensorKind(StrEnum):
+    """What a sensor point on a UPS's card measures or switches."""
+
+    TEMPERATURE = "temperature"
+    HUMIDITY = "humidity"
+    ANALOG = "analog"  # 0-10 V (or 4-20 mA) input; the admin gives name, unit, scale
+    DIGITAL_IN = "digital_in"  # door contact, smoke, water: 0/1 against a normal state
+    DIGITAL_OUT = "digital_out"  # a relay (flashing light): shown with its state
+
+
+@dataclass(frozen=True, slots=True)
+class SensorSpec:
+    """Where a card publishes one sensor channel (or a column of channels).
+
+    `oid` is the value column when `column` is true (instances `.N` are channels N),
+    else the scalar of channel `channel`. `scale` turns the raw value into the card's
+    unit (Generex 0.1, CyberPower 0.1 °C). `on_values` maps raw → 0/1 for digital points
+    whose card does not use 0/1 (XPPC water/smoke: 1 normal, 2 abnormal).
+    `name_oid`/`unit_oid` are columns with the card's own label and unit text.
+    """
+
+    kind: SensorKind
+    oid: Oid
+    channel: int = 1
+    column: bool = False
+    channels: tuple[int, ...] = ()  # which instances of a column are this kind (empty: all)
+    scale: float = 1.0
+    unit: str = ""
+    sentinels: frozenset[int] = frozenset()
+    on_values: Mapping[int, int] | None = None
+    name_oid: Oid | None = None
+    unit_oid: Oid | None = None
 
 
 # eq=False: identity equality and hashing, so decode can cache a compiled lookup per
@@ -123,6 +172,8 @@ class Profile:
     scalars: tuple[Oid, ...] = (mib.SYS_OBJECT_ID, mib.SYS_UPTIME)
     description: str = ""
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    sensors: tuple[SensorSpec, ...] = ()
+    vendor: str = ""  # who makes the cards this profile is for ("APC", "Eaton", ...)
 
     @property
     def field_names(self) -> frozenset[str]:
@@ -194,19 +245,40 @@ RFC1628 = Profile(
     v1_walk_roots=mib.UPS_GROUPS,
 )
 
-#: Registry of profiles by name. Vendor profiles register here too.
+#: Registry of profiles by name. Vendor profiles (monitoring/vendor_profiles/) register
+#: here on first use of the registry: they import this module, so it cannot import them.
 PROFILES: dict[str, Profile] = {RFC1628.name: RFC1628}
 DEFAULT_PROFILE = RFC1628.name
+_vendors_loaded = False
+
+
+def load_vendor_profiles() -> dict[str, Profile]:
+    """Register every vendor profile once; returns the registry."""
+    global _vendors_loaded
+    if not _vendors_loaded:
+        _vendors_loaded = True
+        from monitoring import vendor_profiles
+
+        for profile in vendor_profiles.ALL:
+            PROFILES.setdefault(profile.name, profile)
+    return PROFILES
+
+
+def profile_names() -> list[str]:
+    """Every registered name, the default first (forms, error messages)."""
+    load_vendor_profiles()
+    return [DEFAULT_PROFILE, *sorted(n for n in PROFILES if n != DEFAULT_PROFILE)]
 
 
 def get_profile(name: str | None) -> Profile:
     """The profile called `name` (None/"" → the RFC 1628 default); KeyError if unknown."""
     if not name:
         return PROFILES[DEFAULT_PROFILE]
+    load_vendor_profiles()
     try:
         return PROFILES[name]
     except KeyError:
-        known = ", ".join(sorted(PROFILES))
+        known = ", ".join(profile_names())
         raise KeyError(f"unknown SNMP profile {name!r} (known: {known})") from None
 
 
@@ -217,7 +289,28 @@ def register(profile: Profile) -> Profile:
     return profile
 
 
-_OVERRIDE_KEYS = ("scale", "offset", "ignore")
+_OVERRIDE_KEYS = ("scale", "offset", "unit", "ignore")
+
+# Units an override may declare for the value after scale/offset, per canonical unit of
+# a field: (factor, addend) so that canonical = value x factor + addend. All conversions
+# are linear, so apply_overrides folds them into the row's scale and offset.
+UNIT_CONVERSIONS: Mapping[str, Mapping[str, tuple[float, float]]] = {
+    "s": {"s": (1, 0), "min": (60, 0), "h": (3600, 0), "cs": (0.01, 0)},  # cs: TimeTicks
+    "°C": {"°C": (1, 0), "°F": (5 / 9, -32 * 5 / 9), "K": (1, -273.15)},
+    "V": {"V": (1, 0), "dV": (0.1, 0), "mV": (0.001, 0), "kV": (1000, 0)},
+    "A": {"A": (1, 0), "dA": (0.1, 0), "mA": (0.001, 0)},
+    "Hz": {"Hz": (1, 0), "dHz": (0.1, 0)},
+    "W": {"W": (1, 0), "kW": (1000, 0)},
+    "VA": {"VA": (1, 0), "kVA": (1000, 0)},
+    "%": {"%": (1, 0), "‰": (0.1, 0)},
+}
+
+
+def _field_unit(profile: Profile, field_name: str) -> str:
+    for spec in profile.fields:
+        if spec.field == field_name and spec.unit:
+            return spec.unit
+    return ""
 
 
 def _number(field_name: str, key: str, value: object) -> float:
@@ -268,6 +361,15 @@ def validate_overrides(
         for key in ("scale", "offset"):
             if key in settings:
                 entry[key] = _number(field_name, key, settings[key])
+        if "unit" in settings and settings["unit"] not in ("", None):
+            canonical = _field_unit(profile, field_name)
+            allowed = UNIT_CONVERSIONS.get(canonical, {})
+            if settings["unit"] not in allowed:
+                choices = ", ".join(allowed) or f"none: {field_name} has no convertible unit"
+                raise ValueError(
+                    f"{field_name}: unit {settings['unit']!r} is not known; allowed: {choices}"
+                )
+            entry["unit"] = settings["unit"]
         if "ignore" in settings:
             if not isinstance(settings["ignore"], bool):
                 raise ValueError(f"{field_name}: ignore must be true or false")
@@ -280,18 +382,32 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, Mapping[str, Any]]
     """A copy of `profile` with per-UPS overrides merged into its rows.
 
     `scale`/`offset` replace the profile's value (what the admin types is what is used,
-    not a factor on top of a factor); `ignore: true` makes the field decode to None.
-    An override applies to every row of that field (all alternatives).
+    not a factor on top of a factor); `unit` says which unit value x scale + offset is in
+    (e.g. "min" for a runtime in minutes, "°F"), converted to the field's canonical unit;
+    `ignore: true` makes the field decode to None. An override applies to every row of
+    that field (all alternatives).
     """
     clean = validate_overrides(profile, overrides)
     if not clean:
         return profile
     rows = tuple(
-        dataclasses.replace(spec, **clean[spec.field]) if spec.field in clean else spec
+        _override_row(spec, clean[spec.field]) if spec.field in clean else spec
         for spec in profile.fields
     )
     merged = {**profile.overrides, **clean}
     return dataclasses.replace(profile, fields=rows, overrides=merged)
+
+
+def _override_row(spec: FieldSpec, entry: Mapping[str, Any]) -> FieldSpec:
+    changes = {k: v for k, v in entry.items() if k != "unit"}
+    row = dataclasses.replace(spec, **changes)
+    unit = entry.get("unit")
+    if unit and spec.unit:
+        factor, addend = UNIT_CONVERSIONS[spec.unit][unit]
+        row = dataclasses.replace(
+            row, scale=row.scale * factor, offset=row.offset * factor + addend
+        )
+    return row
 
 
 def fields_by_name(specs: Iterable[FieldSpec]) -> dict[str, list[FieldSpec]]:

@@ -52,6 +52,24 @@ class Nominal:
 
 
 @dataclass(frozen=True, slots=True)
+class SensorSample:
+    """One sensor channel as the card reports it, in the card's unit (before the
+    administrator's scale divisor/offset, applied in monitoring/sensors.py)."""
+
+    kind: str  # profiles.SensorKind value
+    channel: int
+    value: float | None = None
+    name: str | None = None  # the card's own label, if it has one
+    unit: str | None = None  # the card's own unit text, if it has one
+    # Set when an administrator configured this channel as a sensor point: then `value`
+    # is in engineering units, `name`/`unit` are the point's, `level` its threshold level.
+    point_id: int | None = None
+    quantity: str | None = None  # what the point measures (SensorKind value)
+    level: str | None = None  # sensors.Level value
+    severity: str | None = None  # digital inputs: the point's own severity
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     reachable: bool
     error: str | None = None
@@ -90,6 +108,12 @@ class Reading:
     nominal: Nominal = field(default_factory=Nominal)
     # decode notes: objects that were present but unusable, and why
     notes: tuple[str, ...] = ()
+    # why this profile was used (detection or pin), for probe and the UPS page
+    profile_reason: str | None = None
+    # values withheld by the sanity rules (monitoring/sanity.py), one sentence each
+    suspicious: tuple[str, ...] = ()
+    # environmental sensor channels on the card (temperature, humidity, analog, digital)
+    sensors: tuple[SensorSample, ...] = ()
 
     @classmethod
     def unreachable(cls, error: str) -> Reading:
@@ -118,6 +142,8 @@ class Reading:
         data["bypass"] = [dataclasses.asdict(line) for line in self.bypass]
         data["alarms"] = list(self.alarms)
         data["notes"] = list(self.notes)
+        data["suspicious"] = list(self.suspicious)
+        data["sensors"] = [dataclasses.asdict(sample) for sample in self.sensors]
         for key in ("battery_status", "output_source", "test_result"):
             value = data[key]
             data[key] = None if value is None else str(value)

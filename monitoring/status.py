@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from monitoring import sensors
 from monitoring.choices import BatteryStatus, ConditionKind, OutputSource, Severity, UpsState
 from monitoring.readings import Reading
 
@@ -44,6 +45,16 @@ ALARM_SEVERITY: dict[ConditionKind, Severity | None] = {
     K.SHUTDOWN_PENDING: Severity.CRITICAL,
     K.SHUTDOWN_IMMINENT: Severity.CRITICAL,
     K.TEST_IN_PROGRESS: None,
+    # Sensor kinds: the condition carries its own severity (pre-alarm warning, alarm
+    # critical; monitoring/sensors.py); these are the defaults for trap hints.
+    K.SENSOR_TEMPERATURE_HIGH: Severity.WARNING,
+    K.SENSOR_TEMPERATURE_LOW: Severity.WARNING,
+    K.SENSOR_HUMIDITY_HIGH: Severity.WARNING,
+    K.SENSOR_HUMIDITY_LOW: Severity.WARNING,
+    K.SENSOR_ANALOG_HIGH: Severity.WARNING,
+    K.SENSOR_ANALOG_LOW: Severity.WARNING,
+    K.SENSOR_INPUT_ABNORMAL: Severity.CRITICAL,
+    K.SENSOR_LOST: Severity.WARNING,
 }
 
 
@@ -240,12 +251,32 @@ def _derived_conditions(reading: Reading, t: Thresholds) -> Iterable[Condition]:
             yield Condition(kind, severity, reason)
 
 
+def _sensor_conditions(reading: Reading) -> Iterable[Condition]:
+    """Sensor points the poller evaluated (levels set by monitoring/sensor_store.py)."""
+    results = [
+        sensors.PointResult(
+            name=s.name or f"{s.kind} {s.channel}",
+            quantity=s.quantity or s.kind,
+            level=sensors.Level(s.level),
+            value=s.value,
+            unit=s.unit or "",
+            severity=Severity(s.severity) if s.severity else None,
+        )
+        for s in reading.sensors
+        if s.level is not None
+    ]
+    for kind, severity, reason in sensors.conditions(results):
+        yield Condition(kind, severity, reason)
+
+
 def conditions_of(reading: Reading, thresholds: Thresholds) -> tuple[Condition, ...]:
     """All conditions present in one good reading, worst first, one per kind."""
     found: dict[ConditionKind, Condition] = {}
     for kind in _reported_conditions(reading):
         found.setdefault(kind, Condition(kind, ALARM_SEVERITY.get(kind), _reason(kind, reading)))
     for condition in _derived_conditions(reading, thresholds):
+        found.setdefault(condition.kind, condition)
+    for condition in _sensor_conditions(reading):
         found.setdefault(condition.kind, condition)
     return tuple(sorted(found.values(), key=_worst_first))
 

@@ -29,6 +29,7 @@ from monitoring.snmp.ber import (
     encode_response,
     encode_varbind,
 )
+from simulator import vendors
 from simulator.fleet import UpsSpec, parse_endpoint
 from simulator.mib import TEST_BASE, TEST_ID, TEST_SPINLOCK, MibTable, system_values, ups_values
 from simulator.model import TEST_IN_PROGRESS, Event, UpsModel
@@ -86,7 +87,11 @@ class SimulatedUps(asyncio.DatagramProtocol):
     def refresh(self) -> None:
         """Recompute every value from the model (only changed values re-encode)."""
         values = system_values(self.model, self.sys_object_id, self.clock(), self.spec.name)
-        values.update(ups_values(self.model, self.quirks))
+        # Vendor cards (simulator/vendors.py): a recording replaces the UPS-MIB tree.
+        seconds = self.clock() / 100
+        card = vendors.card_values(self.spec.extra, seconds)
+        values.update(ups_values(self.model, self.quirks) if card is None else card)
+        values.update(vendors.extra_values(self.spec.extra, seconds))
         self.table.refresh(values)
         self.stale = False
 

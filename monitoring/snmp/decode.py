@@ -23,14 +23,16 @@ from typing import Any, Final
 
 from monitoring.mib import Oid, dotted
 from monitoring.profiles import (
+    ALARM_KINDS,
     LINE_CLASSES,
     LINE_TABLES,
     NUM_LINES,
     FieldSpec,
     Kind,
     Profile,
+    SensorSpec,
 )
-from monitoring.readings import Nominal, Reading
+from monitoring.readings import Nominal, Reading, SensorSample
 
 
 class SnmpException(Enum):
@@ -84,7 +86,7 @@ def _compile(profile: Profile) -> _Compiled:
                 num_lines[table] = tuple(specs)
             else:
                 columns[table].append((attr, tuple(specs)))
-        elif specs[0].kind == Kind.ALARM:
+        elif name == "alarms" or specs[0].kind in ALARM_KINDS:
             alarms = tuple(specs)
         else:
             scalars.append((name, tuple(specs)))
@@ -150,12 +152,15 @@ def _convert(spec: FieldSpec, value: Any, where: Oid) -> Any:
             )
         if value in spec.sentinels:
             return None
+        if spec.raw_range is not None and not spec.raw_range[0] <= value <= spec.raw_range[1]:
+            return None
         if kind == Kind.ENUM:
             assert spec.enum is not None
-            member = spec.enum.get(value)
-            if member is None:
-                raise _WrongType(f"{spec.field}: {dotted(where)} has unknown value {value}")
-            return member
+            # A value mapped to None means "this object does not decide; ask the next
+            # alternative" (MGE upsmgOutputOnBattery no(2) says nothing about bypass).
+            if value in spec.enum:
+                return spec.enum[value]
+            raise _WrongType(f"{spec.field}: {dotted(where)} has unknown value {value}")
         if kind == Kind.INTEGER:
             if spec.scale == 1 and spec.offset == 0:
                 return int(value)
@@ -175,6 +180,15 @@ def _convert(spec: FieldSpec, value: Any, where: Oid) -> Any:
         # Cards pad fixed-size fields with NULs or blanks; "" means "not set".
         text = text.strip("\x00 \t\r\n")
         return text or None
+    if kind == Kind.FLAG:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _WrongType(
+                f"{spec.field}: {dotted(where)} is {_describe(value)}, expected a number"
+            )
+        assert spec.enum is not None
+        return spec.enum.get(value)  # values not in the map raise no alarm
+    if kind == Kind.BITS:
+        raise AssertionError("BITS rows are decoded by _bits")  # pragma: no cover
     if kind in (Kind.OID, Kind.ALARM):
         if not isinstance(value, tuple) or not all(isinstance(p, int) for p in value):
             raise _WrongType(
@@ -210,6 +224,18 @@ def _column(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> dict
     for spec in specs:
         if spec.ignore:
             continue
+        if spec.line:
+            # A scalar that is one line of the table (XPPC R/S/T objects).
+            if spec.line not in merged:
+                try:
+                    where, raw = index.scalar(spec.oid)
+                    result = _convert(spec, raw, where)
+                except _WrongType as exc:
+                    notes.append(str(exc))
+                    continue
+                if result is not None:
+                    merged[spec.line] = result
+            continue
         base = (*spec.oid, *spec.index_prefix)
         for row, raw in index.column(base).items():
             if row in merged:
@@ -243,6 +269,16 @@ def _lines(table: str, compiled: _Compiled, index: _Index, notes: list[str]) -> 
             notes.append(f"{table}: rows {beyond} beyond the declared {count} line(s) were ignored")
     else:
         count = max(present, default=0)
+        # Phantom phases: without a line count, trailing rows whose every value is zero
+        # are padding of a single-phase card, not phases - but only when line 1 has
+        # values (a three-phase input in a blackout reads zero on every phase).
+        phantom = []
+        live = any(values.get(1) for values in cells.values())
+        while live and count > 1 and all(not values.get(count) for values in cells.values()):
+            phantom.append(count)
+            count -= 1
+        if phantom:
+            notes.append(f"{table}: all-zero rows {sorted(phantom)} are not phases")
     if count > MAX_LINES:
         notes.append(f"{table}: {count} lines is implausible; kept the first {MAX_LINES}")
         count = MAX_LINES
@@ -254,9 +290,23 @@ def _lines(table: str, compiled: _Compiled, index: _Index, notes: list[str]) -> 
 
 
 def _alarms(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> tuple[str, ...]:
-    names: dict[str, None] = {}  # ordered set: alarm id order, no duplicates
+    """Every row adds names (alarm table columns, yes/no flags, flag strings)."""
+    names: dict[str, None] = {}  # ordered set: row order, no duplicates
     for spec in specs:
         if spec.ignore:
+            continue
+        if spec.kind == Kind.BITS:
+            names.update(dict.fromkeys(_bits(spec, index, notes)))
+            continue
+        if spec.kind == Kind.FLAG:
+            try:
+                where, raw = index.scalar(spec.oid)
+                name = _convert(spec, raw, where)
+            except _WrongType as exc:
+                notes.append(str(exc))
+                continue
+            if name is not None:
+                names[name] = None
             continue
         column = index.column(spec.oid)
         for row in sorted(column):
@@ -268,6 +318,85 @@ def _alarms(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> tupl
             if name is not None:
                 names[name] = None
     return tuple(names)
+
+
+def _bits(spec: FieldSpec, index: _Index, notes: list[str]) -> list[str]:
+    """A "0101…" flag string (APC upsBasicStateOutputState): position n (1-based) set."""
+    where, raw = index.scalar(spec.oid)
+    if raw is _MISSING or raw is None or isinstance(raw, SnmpException):
+        return []
+    text = raw.decode("ascii", errors="replace") if isinstance(raw, bytes) else str(raw)
+    text = text.strip()
+    if not text or set(text) - {"0", "1"}:
+        # "UNKNOWN" when the card has lost the UPS: no flags, but say so.
+        notes.append(f"{spec.field}: {dotted(where)} is {_describe(text)}, not a flag string")
+        return []
+    assert spec.enum is not None
+    return [name for pos, name in spec.enum.items() if pos <= len(text) and text[pos - 1] == "1"]
+
+
+def _text(index: _Index, base: Oid | None, row: int | None = None) -> str | None:
+    if base is None:
+        return None
+    if row is None:
+        _where, raw = index.scalar(base)
+    else:
+        raw = index.column(base).get(row, _MISSING)
+    if isinstance(raw, bytes):
+        text = raw.decode("utf-8", errors="replace").strip("\x00 \t\r\n")
+        return text or None
+    return None
+
+
+def _sensor_value(spec: SensorSpec, raw: Any) -> float | None:
+    if raw is _MISSING or raw is None or isinstance(raw, SnmpException):
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    if raw in spec.sentinels:
+        return None
+    if spec.on_values is not None:
+        mapped = spec.on_values.get(int(raw))
+        return None if mapped is None else float(mapped)
+    return round(raw * spec.scale, 6)
+
+
+def _sensors(specs: Sequence[SensorSpec], index: _Index) -> tuple[SensorSample, ...]:
+    """Sensor channels the card answered; channels it does not have are left out."""
+    samples: list[SensorSample] = []
+    for spec in specs:
+        if spec.column:
+            column = index.column(spec.oid)
+            for row in sorted(column):
+                if spec.channels and row not in spec.channels:
+                    continue
+                value = _sensor_value(spec, column[row])
+                if value is None:
+                    continue
+                samples.append(
+                    SensorSample(
+                        str(spec.kind),
+                        row,
+                        value,
+                        _text(index, spec.name_oid, row),
+                        _text(index, spec.unit_oid, row) or spec.unit or None,
+                    )
+                )
+            continue
+        _where, raw = index.scalar(spec.oid)
+        value = _sensor_value(spec, raw)
+        if value is None:
+            continue
+        samples.append(
+            SensorSample(
+                str(spec.kind),
+                spec.channel,
+                value,
+                _text(index, spec.name_oid),
+                _text(index, spec.unit_oid) or spec.unit or None,
+            )
+        )
+    return tuple(samples)
 
 
 def decode(
@@ -308,6 +437,7 @@ def decode(
         bypass=_lines("bypass", compiled, index, out_notes),
         alarms=_alarms(compiled.alarms, index, out_notes),
         nominal=Nominal(**nominal),
+        sensors=_sensors(profile.sensors, index),
         notes=tuple(out_notes),
         **top,
     )

@@ -21,7 +21,15 @@ from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from monitoring.profiles import DEFAULT_PROFILE, Profile, apply_overrides, get_profile
+from monitoring import detect, sanity
+from monitoring.mib import UPS_GROUPS, UPS_OBJECTS
+from monitoring.profiles import (
+    DEFAULT_PROFILE,
+    RFC1628,
+    Profile,
+    apply_overrides,
+    get_profile,
+)
 from monitoring.readings import Reading
 from monitoring.snmp.client import SnmpClient, SnmpError, Target
 from monitoring.snmp.decode import decode
@@ -32,14 +40,23 @@ DEFAULT_MAX_IN_FLIGHT: Final = 100
 _PROFILE_CACHE_SIZE: Final = 4096
 
 
+#: PollJob.profile values that mean "detect the profile first" (monitoring/detect.py).
+AUTO: Final = frozenset({"", "auto"})
+
+
 @dataclass(frozen=True, slots=True)
 class PollJob:
-    """What to poll: `id` is the caller's key (e.g. the Ups primary key)."""
+    """What to poll: `id` is the caller's key (e.g. the Ups primary key).
+
+    `profile` "" (or "auto") detects the profile before polling; `profile_reason` is
+    carried into the Reading (why this profile: pinned, or detected earlier because ...).
+    """
 
     id: Hashable
     target: Target
     profile: str = DEFAULT_PROFILE
     overrides: Mapping[str, Mapping[str, Any]] | None = None
+    profile_reason: str | None = None
 
 
 class PollEngine:
@@ -79,8 +96,39 @@ class PollEngine:
             self._profiles[key] = profile
         return profile
 
+    async def detect(self, target: Target) -> detect.Detection:
+        """Gather detection evidence in one walk and decide (raises SnmpError)."""
+        roots = UPS_GROUPS if target.version == "1" else (UPS_OBJECTS,)
+        walked = await self.client.walk(target, roots, scalars=detect.probe_oids())
+        rfc = decode(walked.varbinds, RFC1628)
+        return detect.decide(detect.evidence_from(walked.varbinds, rfc))
+
     async def poll_one(self, job: PollJob) -> Reading:
         """Walk one UPS and decode it. Always returns a Reading; never raises SNMP errors."""
+        if job.profile in AUTO:
+            try:
+                async with self._slots:
+                    found = await self.detect(job.target)
+            except SnmpError as exc:
+                return dataclasses.replace(Reading.unreachable(str(exc)), profile="")
+            except Exception as exc:  # a bug in detection must not kill the round
+                log.exception("detecting the profile of %s failed", job.target.address)
+                return Reading.unreachable(f"profile detection failed: {type(exc).__name__}")
+            known = get_profile(found.profile).field_names
+            # Overrides typed for another profile must not make the UPS unpollable.
+            overrides = {k: v for k, v in (job.overrides or {}).items() if k in known}
+            job = dataclasses.replace(
+                job,
+                profile=found.profile,
+                overrides=overrides or None,
+                profile_reason=f"detected: {found.reason}",
+            )
+        reading = await self._poll(job)
+        if job.profile_reason is not None:
+            reading = dataclasses.replace(reading, profile_reason=job.profile_reason)
+        return reading
+
+    async def _poll(self, job: PollJob) -> Reading:
         try:
             profile = self.profile_for(job)
         except (KeyError, ValueError) as exc:
@@ -100,7 +148,7 @@ class PollEngine:
                 message = f"poll failed: {type(exc).__name__}"
                 return dataclasses.replace(Reading.unreachable(message), profile=profile.name)
         try:
-            return decode(walked.varbinds, profile, notes=walked.notes)
+            return sanity.check(decode(walked.varbinds, profile, notes=walked.notes))
         except Exception as exc:  # the agent answered; our decode is at fault
             log.exception("decoding %s failed", job.target.address)
             return Reading(

@@ -92,8 +92,10 @@ async def test_a_x10_card_is_fixed_by_a_per_ups_scale_override(sim: object) -> N
         )
 
     assert normal.output[0].voltage_v is not None
-    assert raw.output[0].voltage_v is not None
-    assert raw.output[0].voltage_v > 1000
+    # x10 puts ~2300 V on a 230 V output: the sanity rules withhold it with a note
+    # (issue 8) instead of showing it; the override makes it right again.
+    assert raw.output[0].voltage_v is None
+    assert any("output L1 voltage_v" in note for note in raw.suspicious)
     assert fixed.output[0].voltage_v == pytest.approx(normal.output[0].voltage_v, abs=5)
 
 

@@ -47,7 +47,11 @@ class Command(BaseCommand):
         parser.add_argument("endpoint", metavar="HOST[:PORT]")
         parser.add_argument("--community", default="public")
         parser.add_argument("--snmp-version", choices=["1", "2c"], default="2c")
-        parser.add_argument("--profile", default="rfc1628")
+        parser.add_argument(
+            "--profile",
+            default="",
+            help="pin a profile (default: detect it; the output says which and why)",
+        )
         parser.add_argument("--timeout", type=float, default=2.0, help="seconds per try")
         parser.add_argument("--retries", type=int, default=1)
         parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -65,7 +69,9 @@ class Command(BaseCommand):
             timeout_s=opts["timeout"],
             retries=opts["retries"],
         )
-        reading = asyncio.run(self._poll(PollJob("probe", target, profile=opts["profile"])))
+        reason = f"pinned on the command line ({opts['profile']})" if opts["profile"] else None
+        job = PollJob("probe", target, profile=opts["profile"], profile_reason=reason)
+        reading = asyncio.run(self._poll(job))
         if not reading.reachable:
             raise CommandError(f"{host}:{port} unreachable: {reading.error}")
         data = probe_json(reading)
@@ -83,7 +89,8 @@ class Command(BaseCommand):
             return "not reported" if value is None else str(value)
 
         scalars = [
-            "status", "profile", "sys_object_id", "manufacturer", "model", "battery_status",
+            "status", "profile", "profile_reason", "sys_object_id", "manufacturer", "model",
+            "battery_status",
             "seconds_on_battery", "runtime_remaining_s", "charge_pct", "battery_voltage_v",
             "battery_temperature_c", "output_source", "output_frequency_hz",
         ]  # fmt: skip
@@ -94,5 +101,11 @@ class Command(BaseCommand):
                 values = ", ".join(f"{k}={show(v)}" for k, v in line.items())
                 self.stdout.write(f"{table} L{number:<18} {values}")
         self.stdout.write(f"{'alarms':24} {', '.join(data['alarms']) or 'none'}")
+        for sample in data["sensors"]:
+            label = f"sensor {sample['kind']}.{sample['channel']}"
+            name = f" ({sample['name']})" if sample["name"] else ""
+            self.stdout.write(f"{label:24} {show(sample['value'])} {sample['unit'] or ''}{name}")
+        for note in data["suspicious"]:
+            self.stdout.write(f"{'suspicious':24} {note}")
         for note in data["notes"]:
             self.stdout.write(f"{'note':24} {note}")
