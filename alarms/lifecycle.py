@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from alarms import live
 from alarms.choices import AlarmSource, AlarmState, EventKind
 from alarms.core import (
     Action,
@@ -427,6 +428,7 @@ def _execute(
 ) -> None:
     for t in transitions:
         _HANDLERS[t.action](ups_id, t, alarms, pol)
+    live.after_transitions(ups_id, transitions)  # console push, after commit
 
 
 # --- the traffic light ---------------------------------------------------------------
@@ -541,6 +543,7 @@ def acknowledge(
             changed += 1
         for ups_id in touched:
             sync_status(ups_id, now)
+        live.after_commit(touched)  # console push, after commit
     return changed
 
 

@@ -1,4 +1,5 @@
-"""The fleet as the fleet page shows it: sites with their UPSs, states and key values."""
+"""The fleet as the dashboard shows it: regions, their sites with their UPSs, states and
+key values. The page renders this once; live updates then come over the WebSocket."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ class SiteGroup:
 
 
 @dataclass
+class RegionGroup:
+    name: str  # "" for sites without a region
+    sites: list[SiteGroup] = field(default_factory=list)
+
+
+@dataclass
 class FleetOverview:
     sites: list[SiteGroup]
     counts: dict[UpsState, int]
@@ -35,6 +42,15 @@ class FleetOverview:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def regions(self) -> list[RegionGroup]:
+        """Sites grouped by region, in the order of `sites` (region name, site name)."""
+        groups: dict[str, RegionGroup] = {}
+        for group in self.sites:
+            name = group.site.region.name if group.site.region else ""
+            groups.setdefault(name, RegionGroup(name)).sites.append(group)
+        return list(groups.values())
 
 
 def _tile(ups: Ups) -> UpsTile:
@@ -57,8 +73,14 @@ def fleet_overview() -> FleetOverview:
         tile = _tile(ups)
         groups[ups.site_id].tiles.append(tile)
         counts[tile.state] += 1
+    # Sites without a region come last: named regions are what operators look for first.
     ordered = sorted(
-        groups.values(), key=lambda g: (g.site.region.name if g.site.region else "", g.site.name)
+        groups.values(),
+        key=lambda g: (
+            g.site.region is None,
+            g.site.region.name if g.site.region else "",
+            g.site.name,
+        ),
     )
     return FleetOverview(
         sites=ordered,

@@ -405,125 +405,83 @@ class Rollup1h(RollupBase):
         ]
 
 
-# --- Vendor profiles and environmental sensors (docs/profiles.md, docs/sensors.md) ------
-# Appended as one block so the vendor/sensor work stays separate from the rest of the file.
+# --- Console customisation: site maps and per-user preferences (docs/console.md) -----
+
+from django.conf import settings as _settings  # noqa: E402
 
 
-class UpsProfileState(models.Model):
-    """What the poller learnt about a UPS's card: the detected profile and why, values
-    withheld as suspicious, and which profile values the card answers (coverage).
+def _site_image_path(instance: SiteMap, filename: str) -> str:
+    # Our own name, never the uploader's: no path tricks, no misleading extension.
+    from monitoring.sitemaps import extension_for
 
-    Written only when something changed, so it costs nothing on a steady poll.
-    """
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    return f"sitemaps/site-{instance.site_id}-{stamp}{extension_for(instance.image_type)}"
 
-    ups = models.OneToOneField(
-        Ups, on_delete=models.CASCADE, primary_key=True, related_name="profile_state"
+
+class SiteMap(models.Model):
+    """An optional floor plan or map of one site, on which UPS icons are placed."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="map")
+    # Raster only (PNG, JPEG, WebP), checked by content: an SVG could carry script.
+    image = models.FileField(upload_to=_site_image_path, blank=True, max_length=200)
+    image_type = models.CharField(
+        max_length=20, blank=True, help_text="MIME type found by content."
     )
-    detected_profile = models.CharField(max_length=50, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    sys_object_id = models.CharField(max_length=200, blank=True)
-    detected_at = models.DateTimeField(null=True, blank=True)
-    profile_used = models.CharField(max_length=50, blank=True)
-    suspicious = models.JSONField(default=list, blank=True)
-    read_fields = models.JSONField(default=list, blank=True)
-    missing_fields = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "UPS profile state"
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.ups_id}: {self.profile_used or self.detected_profile or '?'}"
+        return f"map of {self.site}"
 
 
-class SensorQuantity(models.TextChoices):
-    TEMPERATURE = "temperature", "Temperature"
-    HUMIDITY = "humidity", "Humidity"
-    ANALOG = "analog", "Analog input"
-    DIGITAL_IN = "digital_in", "Digital input"
-    DIGITAL_OUT = "digital_out", "Digital output"
+class MapPosition(models.Model):
+    """Where a UPS icon sits on its site's map, as fractions of the image (0..1)."""
 
-
-class SensorPoint(models.Model):
-    """One sensor point on a UPS's card, configured by an administrator.
-
-    `source` names the card channel ("analog.3", "temperature.1", "digital_in.2"; see
-    the UPS page for what the card offers). Analog value = card value / divisor + offset.
-    The poller keeps `value`/`level` current (hysteresis needs the previous level).
-    """
-
-    ups = models.ForeignKey(Ups, on_delete=models.CASCADE, related_name="sensor_points")
-    source = models.CharField(max_length=40, help_text='Card channel, e.g. "analog.1".')
-    quantity = models.CharField(max_length=12, choices=SensorQuantity.choices)
-    name = models.CharField(max_length=100)
-    unit = models.CharField(max_length=20, blank=True)
-    divisor = models.FloatField(default=1.0, help_text="Scale divisor (card value / divisor).")
-    offset = models.FloatField(default=0.0, help_text="Added after the divisor.")
-    normal_state = models.PositiveSmallIntegerField(
-        null=True, blank=True, choices=[(0, "0 (open / off)"), (1, "1 (closed / on)")]
-    )
-    severity = models.CharField(
-        max_length=10, default="critical", choices=[("warning", "Warning"), ("critical", "Critical")],
-        help_text="Digital inputs: how bad the abnormal state is.",
-    )  # fmt: skip
-    low_alarm = models.FloatField(null=True, blank=True)
-    low_warning = models.FloatField("low pre-alarm", null=True, blank=True)
-    high_warning = models.FloatField("high pre-alarm", null=True, blank=True)
-    high_alarm = models.FloatField(null=True, blank=True)
-    hysteresis = models.FloatField(default=0.0)
-    enabled = models.BooleanField(default=True)
-    # Kept by the poller
-    value = models.FloatField(null=True, blank=True, editable=False)
-    level = models.CharField(max_length=12, default="unknown", editable=False)
-    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    stored_value = models.FloatField(null=True, blank=True, editable=False)
-    stored_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["ups", "source"]
-        constraints = [
-            models.UniqueConstraint(fields=["ups", "source"], name="sensorpoint_ups_source")
-        ]
+    ups = models.OneToOneField(Ups, on_delete=models.CASCADE, related_name="map_position")
+    x = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    y = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.source})"
-
-    def clean(self) -> None:
-        from monitoring.sensors import Limits
-
-        errors: dict[str, Any] = {}
-        if self.divisor == 0:
-            errors["divisor"] = "The divisor must not be 0."
-        try:
-            Limits(
-                self.low_alarm, self.low_warning, self.high_warning, self.high_alarm,
-                self.hysteresis or 0.0,
-            ).validate()  # fmt: skip
-        except ValueError as exc:
-            errors["hysteresis" if "hysteresis" in str(exc) else "high_alarm"] = str(exc)
-        kind = self.source.partition(".")[0]
-        if kind not in SensorQuantity.values or not self.source.partition(".")[2].isdigit():
-            errors["source"] = 'Use "<kind>.<channel>", e.g. "analog.1" or "digital_in.2".'
-        if errors:
-            raise ValidationError(errors)
+        return f"{self.ups} at ({self.x:.3f}, {self.y:.3f})"
 
 
-class SensorMeasurement(models.Model):
-    """Sensor values for trends. Cheap: a row only when the value moved by more than the
-    deadband, the level changed, or the last row is older than the keep-alive interval
-    (monitoring/sensor_store.py), not on every poll."""
+class Theme(models.TextChoices):
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark grey (control room)"
+    GREY_NORMAL = "grey_normal", "Grey-normal (high-performance HMI)"
 
-    id = models.BigAutoField(primary_key=True)
-    point = models.ForeignKey(
-        SensorPoint, on_delete=models.CASCADE, related_name="measurements", db_index=False
+
+class DefaultView(models.TextChoices):
+    ALL = "all", "All UPSs"
+    PROBLEMS = "problems", "Only problems, worst first"
+    MAP = "map", "A site map"
+
+
+# The values a tile can show; the user picks which (UserPreference.columns).
+TILE_VALUES = {
+    "load": "Load",
+    "charge": "Charge",
+    "runtime": "Runtime",
+    "on_battery": "Time on battery",
+}
+
+
+def _default_columns() -> list[str]:
+    return list(TILE_VALUES)
+
+
+class UserPreference(models.Model):
+    user = models.OneToOneField(
+        _settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_preference"
     )
-    taken_at = models.DateTimeField()
-    value = models.FloatField(null=True)
-    level = models.CharField(max_length=12)
-
-    class Meta:
-        indexes = [models.Index(fields=["point", "taken_at"], name="sensormeas_point_time")]
-        get_latest_by = "taken_at"
+    theme = models.CharField(max_length=12, choices=Theme.choices, default=Theme.LIGHT)
+    default_view = models.CharField(
+        max_length=10, choices=DefaultView.choices, default=DefaultView.ALL
+    )
+    default_map = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    columns = models.JSONField(default=_default_columns, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.point_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"
+        return f"preferences of {self.user}"

@@ -171,6 +171,10 @@ STORAGES = {
         )
     },
 }
+# Uploaded site maps (floor plans): outside the code, served by a login-protected view
+# with the type found by content (monitoring/sitemaps.py), never straight from disk.
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("UNMS_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -244,7 +248,10 @@ UNMS = {
     # Steps run after each recorded poll, in this order (dotted paths to callables
     # taking a `monitoring.recorder.PollOutcome`). `monitoring` never imports `alarms`:
     # the alarm lifecycle and the live push join the pipeline here.
-    "AFTER_POLL": env.list("UNMS_AFTER_POLL", default=["alarms.lifecycle.apply_poll"]),
+    "AFTER_POLL": env.list(
+        "UNMS_AFTER_POLL",
+        default=["alarms.lifecycle.apply_poll", "monitoring.live.push_poll_outcome"],
+    ),
     # Trap receiver (`manage.py trapd`, docs/traps.md). Production binds 0.0.0.0:162.
     "TRAP_BIND": env.str("UNMS_TRAP_BIND", default="127.0.0.1:1162"),
     # Requested SO_RCVBUF; the kernel caps it at net.core.rmem_max (trapd logs the result).
@@ -298,6 +305,17 @@ UNMS = {
         # last_used_at of a token is written at most this often (not on every request).
         "TOKEN_TOUCH_S": 60,
     },
+}
+
+# Operator console (docs/console.md).
+UNMS["CONSOLE"] = {
+    # More alarms than this raised within the window: the FLOOD banner (EEMUA 191).
+    "FLOOD_THRESHOLD": env.int("UNMS_FLOOD_THRESHOLD", default=10),
+    "FLOOD_WINDOW_S": env.int("UNMS_FLOOD_WINDOW_S", default=600),
+    "SITE_IMAGE_MAX_BYTES": env.int("UNMS_SITE_IMAGE_MAX_BYTES", default=5 * 1024 * 1024),
+    # What a console's snapshot holds besides the tiles: (user, ups_id) -> dict, by other
+    # apps, so that monitoring never imports them (like AFTER_POLL).
+    "SNAPSHOT": ["alarms.live.snapshot"],
 }
 
 # Polling: beat fires `poll_due` under Celery; the embedded `monitor` loop claims and
