@@ -15,7 +15,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from monitoring.routing import websocket_urlpatterns  # noqa: E402
+from monitoring.routing import websocket_urlpatterns as monitoring_routes  # noqa: E402
+from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -23,7 +24,7 @@ application = ProtocolTypeRouter(
         # Origin against ALLOWED_HOSTS first (a page on another site must not ride on the
         # operator's session cookie), then the session's user, then the route.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*monitoring_routes, *notification_routes]))
         ),
     }
 )
