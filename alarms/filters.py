@@ -2,13 +2,17 @@
 
 Written for 10 M rows on PostgreSQL: every filter maps to an indexed column, pages are
 keyset (no OFFSET scans), and counts stop at a cap instead of COUNT(*) over everything.
-The same code runs on SQLite, just without the trigram index.
+Free text has its own path (`_text_page`, docs/alarms.md "Free text"): a bounded
+newest-first walk of a covering index, then the trigram index for rare text. The same
+code runs on SQLite, without those indexes, and returns the same rows.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -16,6 +20,8 @@ from operator import or_
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.dateparse import parse_datetime
 
@@ -131,11 +137,21 @@ def _text(q: str) -> Q:
     return condition | Q(ups_id__in=ups_ids) if ups_ids else condition
 
 
+@dataclass(frozen=True)
+class TextSearch:
+    """A free-text search: the filtered set without the text, and the text condition."""
+
+    base: QuerySet[Alarm]
+    condition: Q
+
+
 def filter_alarms(data: dict[str, Any], qs: QuerySet[Alarm] | None = None) -> QuerySet[Alarm]:
-    """The alarms matching cleaned form data (unordered)."""
+    """The alarms matching cleaned form data (unordered).
+
+    With free text, the queryset also carries a `TextSearch` (`qs.text_search`) that
+    `paginate` uses; any other consumer (the export) just sees the filtered set.
+    """
     qs = Alarm.objects.all() if qs is None else qs
-    if q := data.get("q"):
-        qs = qs.filter(_text(q))
     if site := data.get("site"):
         qs = qs.filter(ups_id__in=list(site.upses.values_list("pk", flat=True)))
     if ups := data.get("ups"):
@@ -150,6 +166,11 @@ def filter_alarms(data: dict[str, Any], qs: QuerySet[Alarm] | None = None) -> Qu
         qs = qs.filter(raised_at__gte=since)
     if until := data.get("until"):
         qs = qs.filter(raised_at__lt=until)
+    if q := data.get("q"):
+        base, condition = qs, _text(q)
+        qs = qs.filter(condition)
+        if hasattr(qs, "text_search"):
+            qs.text_search = TextSearch(base, condition)
     return qs
 
 
@@ -214,6 +235,8 @@ class Page:
     next_cursor: str | None
     count: int
     count_capped: bool  # True: there are more than `count` rows
+    # Free text only: the search stopped counting at its scan budget; at least `count`.
+    count_partial: bool = False
 
 
 def capped_count(qs: QuerySet[Alarm], cap: int) -> tuple[int, bool]:
@@ -222,11 +245,95 @@ def capped_count(qs: QuerySet[Alarm], cap: int) -> tuple[int, bool]:
     return (cap, True) if n > cap else (n, False)
 
 
-def paginate(qs: QuerySet[Alarm], sort: Sort, cursor: str | None, size: int, cap: int) -> Page:
-    count, capped = capped_count(qs, cap)
-    if cursor and (values := decode_cursor(sort, cursor)) is not None:
-        qs = after(qs, sort, values)
-    rows = list(qs.select_related("ups__site", "acknowledged_by")[: size + 1])
+def _page(rows: list[Alarm], sort: Sort, size: int, count: int, capped: bool, **kw: Any) -> Page:
     more = len(rows) > size
     rows = rows[:size]
-    return Page(rows, encode_cursor(sort, rows[-1]) if more and rows else None, count, capped)
+    cursor = encode_cursor(sort, rows[-1]) if more and rows else None
+    return Page(rows, cursor, count, capped, **kw)
+
+
+def paginate(qs: QuerySet[Alarm], sort: Sort, cursor: str | None, size: int, cap: int) -> Page:
+    values = decode_cursor(sort, cursor) if cursor else None
+    search = getattr(qs, "text_search", None)
+    if search is not None:
+        cap = min(cap, _setting("TEXT_COUNT_CAP", 1_000))
+        if sort.keys[0][0] == "raised_at":
+            return _text_page(search, sort, values, size, cap)
+    count, capped = capped_count(qs, cap)
+    if values is not None:
+        qs = after(qs, sort, values)
+    rows = list(qs.select_related("ups__site", "acknowledged_by")[: size + 1])
+    return _page(rows, sort, size, count, capped)
+
+
+# --- free text -----------------------------------------------------------------------
+
+
+def _setting(key: str, default: int) -> int:
+    return int(settings.UNMS["ALARMS"].get(key, default))
+
+
+@contextmanager
+def _plan(db: str, *statements: str) -> Iterator[None]:
+    """Run the block's queries with planner settings of this search only (PostgreSQL)."""
+    connection = connections[db]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=db):
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+        yield
+
+
+# The walk: no bitmap scans, so PostgreSQL cannot swap the ordered index-only walk for
+# the trigram index, whose estimates for common text are off by 100x (docs/benchmarks.md).
+WALK = ("SET LOCAL enable_bitmapscan = off",)
+# Rare text: the trigram bitmap, kept exact (a lossy 4 MB bitmap rechecks millions).
+RARE = ("SET LOCAL work_mem = '64MB'",)
+
+
+def _text_page(
+    search: TextSearch, sort: Sort, values: list[Any] | None, size: int, cap: int
+) -> Page:
+    """A page of a free-text search sorted by raised_at (newest or oldest first).
+
+    1. Walk the filtered set in sort order (the covering index, index-only) and keep
+       the first `cap + 1` matching ids, but look at no more than TEXT_SCAN_ROWS rows:
+       the budget ends at the raised_at of that many-th row of the set. Common text fills
+       a page (and usually the count) within a few thousand rows.
+    2. If the page is not full within the budget, the text is rare there: ask the whole
+       set through the trigram index, whose bitmap is then small.
+
+    Exact: the walk's rows come before every row it did not look at, so its first rows
+    are the page. The count is exact up to `cap` unless the walk ran out of budget with
+    a full page: then it is "at least" what the walk found (`count_partial`).
+    """
+    db = search.base.db
+    base = search.base.order_by(*sort.order_by)
+    if values is not None:
+        base = after(base, sort, values)
+    budget = max(_setting("TEXT_SCAN_ROWS", 50_000), size + 1)
+    edge = list(base.values_list("raised_at", flat=True)[budget - 1 : budget])
+    walk = base.filter(search.condition)
+    if edge:
+        walk = walk.filter(**{f"raised_at__{'gte' if sort.keys[0][1] else 'lte'}": edge[0]})
+    with _plan(db, *WALK):
+        ids = list(walk.values_list("id", flat=True)[: cap + 1])
+    complete = not edge or len(ids) > cap
+    if not complete and len(ids) <= size:
+        with _plan(db, *RARE):
+            ids = list(base.filter(search.condition).values_list("id", flat=True)[: cap + 1])
+        complete = True
+    # By primary key, ordered here: with an ORDER BY, PostgreSQL may walk the raised_at
+    # index looking for these ids instead of fetching them.
+    wanted = ids[: size + 1]
+    found = (
+        Alarm.objects.using(db).filter(pk__in=wanted).select_related("ups__site", "acknowledged_by")
+    )
+    by_id = {alarm.pk: alarm for alarm in found.order_by()}
+    rows = [by_id[pk] for pk in wanted if pk in by_id]
+    capped = len(ids) > cap
+    count = cap if capped else len(ids)
+    return _page(rows, sort, size, count, capped, count_partial=not complete)

@@ -17,6 +17,18 @@ OPEN = models.Q(cleared_at__isnull=True)
 
 
 class AlarmQuerySet(models.QuerySet["Alarm"]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set by alarms.filters.filter_alarms on a free-text search (the filtered set
+        # without the text condition, and that condition), kept across clones so that
+        # alarms.filters.paginate can run the search its own way.
+        self.text_search: Any = None
+
+    def _clone(self) -> AlarmQuerySet:
+        clone = super()._clone()
+        clone.text_search = self.text_search
+        return clone
+
     def open(self) -> AlarmQuerySet:
         return self.filter(OPEN)
 
@@ -29,7 +41,8 @@ class Alarm(models.Model):
 
     Sized for 10 M rows on PostgreSQL: every common filter of the history page has a
     named index whose last column is `raised_at`, so "newest first, 50 rows" is an
-    index range scan; free text uses a trigram index (migration 0002, PostgreSQL only).
+    index range scan; free text walks the covering index `alarm_raised_text_idx` newest
+    first, with a trigram index for rare text (migrations 0002-0003, PostgreSQL only).
     """
 
     id = models.BigAutoField(primary_key=True)

@@ -177,6 +177,7 @@ def searches(rng: random.Random) -> dict[str, Callable[[], object]]:
         return {"since": start, "until": start + timedelta(days=days)}
 
     words = ["overload", "fan failure", "consecutive", "cell", "sensor 3", "general fault"]
+    rare = ["code 117/8", "cell 42, 5", "fan 99, 1", "load 3 % on phase 7"]
     return {
         "active only (default view)": lambda: page({"state": "active"}, "attention"),
         "all, newest, page 2": lambda: page({}, second_page=True),
@@ -190,6 +191,9 @@ def searches(rng: random.Random) -> dict[str, Callable[[], object]]:
         ),
         "free text": lambda: page({"q": rng.choice(words)}),
         "free text + 30-day range": lambda: page({"q": rng.choice(words)} | window(30)),
+        # A few hundred matches in 10 M: the walk finds no page, the trigram index does.
+        "rare free text": lambda: page({"q": rng.choice(rare)}),
+        "free text, page 2": lambda: page({"q": rng.choice(words)}, second_page=True),
         "unacknowledged": lambda: page({"state": "unacknowledged"}),
     }
 
