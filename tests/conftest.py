@@ -55,3 +55,16 @@ def redis_url() -> str:
             pytest.fail(f"UNMS_REQUIRE_REDIS is set but Redis at {url} does not answer: {exc}")
         pytest.skip(f"no Redis at {url} (set UNMS_TEST_REDIS_URL)")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _no_licence_limit_outside_licensing_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The free tier allows 25 monitored UPSs; fleets in polling, scheduler and end-to-end
+    # tests are bigger. The limit itself is tested in tests/licensing, with real limits.
+    if "licensing" in request.node.path.parts:
+        return
+    from licensing.tokens import TIER_LIMITS, Tier
+
+    monkeypatch.setitem(TIER_LIMITS, Tier.FREE, 1_000_000)

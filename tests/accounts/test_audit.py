@@ -11,6 +11,7 @@ from django.test import Client
 
 from accounts.models import AuditAction, AuditEntry
 from tests.factories import AdminFactory, SiteFactory, UpsFactory, UserFactory
+from tests.security.conftest import management_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,13 @@ def _ups_form(ups: Any, **changes: Any) -> dict[str, Any]:
 def test_admin_change_is_recorded_with_before_and_after_and_masked_secrets() -> None:
     client, admin = _admin_client()
     ups = UpsFactory.create(community="old-secret-community")
+    url = f"/admin/monitoring/ups/{ups.pk}/change/"
     response = client.post(
-        f"/admin/monitoring/ups/{ups.pk}/change/",
-        _ups_form(ups, poll_interval_s=60, community="new-secret-community"),
+        url,
+        {
+            **management_forms(client, url),
+            **_ups_form(ups, poll_interval_s=60, community="new-secret-community"),
+        },
     )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action=AuditAction.UPDATE, object_type="monitoring.ups")

@@ -21,6 +21,7 @@ from monitoring.inventory import Action, import_file
 from monitoring.models import Ups
 from tests.factories import AdminFactory, SiteFactory, UpsFactory
 from tests.licensing.conftest import Issue
+from tests.security.conftest import management_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,7 @@ def test_admin_add_beyond_the_limit_is_a_form_error(client: Client) -> None:
     response = client.post(
         "/admin/monitoring/ups/add/",
         {
+            **management_forms(client, "/admin/monitoring/ups/add/"),
             "name": "ups-26",
             "site": site.pk,
             "enabled": "on",
@@ -95,7 +97,10 @@ def test_admin_enabling_a_disabled_ups_beyond_the_limit(client: Client) -> None:
         "profile_overrides": "{}",
         "threshold_overrides": "{}",
     }
-    response = client.post(f"/admin/monitoring/ups/{spare.pk}/change/", data)
+    response = client.post(
+        f"/admin/monitoring/ups/{spare.pk}/change/",
+        {**management_forms(client, f"/admin/monitoring/ups/{spare.pk}/change/"), **data},
+    )
     assert "Licence limit reached" in response.content.decode()
     spare.refresh_from_db()
     assert not spare.enabled
@@ -109,7 +114,8 @@ def test_admin_enabling_a_disabled_ups_beyond_the_limit(client: Client) -> None:
         port=monitored.port,
         notes="moved to rack 4",
     )
-    response = client.post(f"/admin/monitoring/ups/{monitored.pk}/change/", data)
+    url = f"/admin/monitoring/ups/{monitored.pk}/change/"
+    response = client.post(url, {**management_forms(client, url), **data})
     assert response.status_code == 302
     monitored.refresh_from_db()
     assert monitored.notes == "moved to rack 4"

@@ -38,3 +38,15 @@ def client_for(user: Any) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+def management_forms(client: Client, url: str) -> dict[str, str]:
+    """The inline formsets' management fields of an admin form page, as the browser sends
+    them (other apps add inlines to the UPS admin; tests posting the form need them)."""
+    import re
+
+    html = client.get(url).content.decode()
+    fields = re.findall(
+        r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d*)"', html
+    )
+    return {name: value for name, value in fields}
