@@ -388,10 +388,11 @@ def main() -> None:
 
     if not args.skip_trends:
         t = bench_trends(args.repeat, client)
+        incremental = t["rollup_incremental_ms"]
         print(
             f"\ntrends: {t['raw_rows']:,} raw rows generated in {t['generate_s']:.1f} s; "
             f"first rollup {t['rollup_first']} in {t['rollup_first_s']:.1f} s; incremental "
-            "p50 {:.1f} ms / p95 {:.1f} ms".format(*t["rollup_incremental_ms"])
+            f"p50 {incremental[0]:.1f} ms / p95 {incremental[1]:.1f} ms"
         )
         print(
             "| range | source | bucket | points/series | episodes | p50 ms | p95 ms "

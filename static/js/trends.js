@@ -65,12 +65,23 @@
         label: { text: limit.label + " " + limit.value + " " + chart.unit, textposition: "end",
           font: { size: 10, color: text } } });
     });
+    var rangeStart = Date.parse(data.range.start), rangeEnd = Date.parse(data.range.end);
+    var span = rangeEnd - rangeStart;
     data.alarms.forEach(function (a) {
       var critical = a.severity === "critical";
-      out.push({ type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, x0: a.start, x1: a.end || data.range.end,
-        fillcolor: css(critical ? "--trend-episode-crit" : "--trend-episode-warn"), line: { width: 0 }, layer: "below",
-        label: { text: (critical ? "ALARM " : "WARN ") + a.label, textposition: "top left",
-          font: { size: 9, color: text } } });
+      var start = Math.max(Date.parse(a.start), rangeStart);
+      var end = a.end ? Date.parse(a.end) : rangeEnd;
+      // At least one bucket wide: a 10-minute episode must stay visible on a 1-year chart.
+      end = Math.max(end, start + data.bucket_s * 1000);
+      var shape = { type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1,
+        x0: new Date(start).toISOString(), x1: new Date(end).toISOString(),
+        fillcolor: css(critical ? "--trend-episode-crit" : "--trend-episode-warn"), line: { width: 0 }, layer: "below" };
+      // Words only where there is room for them; narrow spans keep colour and hover-free shading.
+      if (end - start > span * 0.04) {
+        shape.label = { text: (critical ? "ALARM " : "WARN ") + a.label, textposition: "top left",
+          font: { size: 9, color: text } };
+      }
+      out.push(shape);
     });
     return out;
   }
