@@ -72,7 +72,7 @@ def setup(url: str, redis: str, reuse: bool) -> None:
     call_command("migrate", verbosity=0)
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     """p50 and p95 in ms after one warm-up run; also the last result."""
     result = fn()
     samples = []

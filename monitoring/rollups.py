@@ -176,11 +176,11 @@ def _start_of_work(target: Source, now: datetime, grace: timedelta) -> datetime 
     """First bucket to (re)compute: the last stored one minus the grace period, or, on
     the first run, the oldest data of the finer source."""
     model: type[RollupBase] = target.model  # type: ignore[assignment]
-    last = model.objects.aggregate(last=Max("bucket"))["last"]
+    last = model._default_manager.aggregate(last=Max("bucket"))["last"]
     if last is not None:
         return floor_time(min(last, now) - grace, target.width_s)
     source = BY_NAME[target.rolled_from or "raw"]
-    first = source.model.objects.aggregate(first=Min(source.time_column))["first"]
+    first = source.model._default_manager.aggregate(first=Min(source.time_column))["first"]
     return None if first is None else floor_time(first, target.width_s)
 
 
