@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring.choices import BatteryStatus, OutputSource, SnmpVersion, UpsState
+from monitoring.fields import EncryptedTextField
 from monitoring.validators import validate_host
 
 
@@ -55,9 +56,10 @@ class Ups(models.Model):
     snmp_version = models.CharField(
         max_length=2, choices=SnmpVersion.choices, default=SnmpVersion.V2C
     )
-    # Secrets: never rendered in lists, logs, error messages or exports.
-    community = models.CharField(max_length=255, default="public")
-    trap_community = models.CharField(
+    # Secrets: never rendered in lists, logs, error messages or exports; encrypted at rest
+    # (monitoring.fields). No default: "public" would be a default credential.
+    community = EncryptedTextField(max_length=255)
+    trap_community = EncryptedTextField(
         max_length=255, blank=True, help_text="Community of the card's traps; empty: the read one."
     )
     poll_interval_s = models.PositiveIntegerField(
@@ -341,70 +343,6 @@ class Rollup1h(RollupBase):
         ]
 
 
-# --- Trend rollups (docs/trends.md) ----------------------------------------------------
-# Appended as one block so the trend work stays separate from the rest of the file.
-
-# Measurement columns the charts plot; each gets min/avg/max columns in every rollup table.
-ROLLUP_MEASURES: tuple[str, ...] = (
-    "input_voltage_l1",
-    "input_voltage_l2",
-    "input_voltage_l3",
-    "output_voltage_l1",
-    "output_voltage_l2",
-    "output_voltage_l3",
-    "input_frequency_hz",
-    "output_frequency_hz",
-    "load_pct",
-    "charge_pct",
-    "runtime_remaining_s",
-    "battery_voltage_v",
-    "battery_temperature_c",
-)
-ROLLUP_AGGREGATES: tuple[str, ...] = ("min", "avg", "max")
-
-
-class RollupBase(models.Model):
-    """Min/avg/max of each charted measure over one time bucket of one UPS.
-
-    Only reachable polls count (an unanswered poll has no values). `samples` weights
-    the averages when buckets are merged into wider ones at query time.
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    ups = models.ForeignKey(Ups, on_delete=models.CASCADE, related_name="+", db_index=False)
-    bucket = models.DateTimeField(help_text="Start of the bucket (UTC, aligned to its width).")
-    samples = models.PositiveIntegerField()
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return f"{self.ups_id} @ {self.bucket:%Y-%m-%d %H:%M}"
-
-
-# Columns from the table above rather than 39 hand-written fields: adding a measure to
-# the charts is one line there plus a migration.
-for _measure in ROLLUP_MEASURES:
-    for _agg in ROLLUP_AGGREGATES:
-        RollupBase.add_to_class(f"{_measure}_{_agg}", models.FloatField(null=True))
-
-
-class Rollup5m(RollupBase):
-    class Meta:
-        verbose_name = "5-minute rollup"
-        constraints = [
-            models.UniqueConstraint(fields=["ups", "bucket"], name="rollup5m_ups_bucket")
-        ]
-
-
-class Rollup1h(RollupBase):
-    class Meta:
-        verbose_name = "1-hour rollup"
-        constraints = [
-            models.UniqueConstraint(fields=["ups", "bucket"], name="rollup1h_ups_bucket")
-        ]
-
-
 # --- Console customisation: site maps and per-user preferences (docs/console.md) -----
 
 from django.conf import settings as _settings  # noqa: E402
@@ -485,3 +423,127 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"
+
+
+# --- Vendor profiles and environmental sensors (docs/profiles.md, docs/sensors.md) ------
+# Appended as one block so the vendor/sensor work stays separate from the rest of the file.
+
+
+class UpsProfileState(models.Model):
+    """What the poller learnt about a UPS's card: the detected profile and why, values
+    withheld as suspicious, and which profile values the card answers (coverage).
+
+    Written only when something changed, so it costs nothing on a steady poll.
+    """
+
+    ups = models.OneToOneField(
+        Ups, on_delete=models.CASCADE, primary_key=True, related_name="profile_state"
+    )
+    detected_profile = models.CharField(max_length=50, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    sys_object_id = models.CharField(max_length=200, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    profile_used = models.CharField(max_length=50, blank=True)
+    suspicious = models.JSONField(default=list, blank=True)
+    read_fields = models.JSONField(default=list, blank=True)
+    missing_fields = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "UPS profile state"
+
+    def __str__(self) -> str:
+        return f"{self.ups_id}: {self.profile_used or self.detected_profile or '?'}"
+
+
+class SensorQuantity(models.TextChoices):
+    TEMPERATURE = "temperature", "Temperature"
+    HUMIDITY = "humidity", "Humidity"
+    ANALOG = "analog", "Analog input"
+    DIGITAL_IN = "digital_in", "Digital input"
+    DIGITAL_OUT = "digital_out", "Digital output"
+
+
+class SensorPoint(models.Model):
+    """One sensor point on a UPS's card, configured by an administrator.
+
+    `source` names the card channel ("analog.3", "temperature.1", "digital_in.2"; see
+    the UPS page for what the card offers). Analog value = card value / divisor + offset.
+    The poller keeps `value`/`level` current (hysteresis needs the previous level).
+    """
+
+    ups = models.ForeignKey(Ups, on_delete=models.CASCADE, related_name="sensor_points")
+    source = models.CharField(max_length=40, help_text='Card channel, e.g. "analog.1".')
+    quantity = models.CharField(max_length=12, choices=SensorQuantity.choices)
+    name = models.CharField(max_length=100)
+    unit = models.CharField(max_length=20, blank=True)
+    divisor = models.FloatField(default=1.0, help_text="Scale divisor (card value / divisor).")
+    offset = models.FloatField(default=0.0, help_text="Added after the divisor.")
+    normal_state = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(0, "0 (open / off)"), (1, "1 (closed / on)")]
+    )
+    severity = models.CharField(
+        max_length=10, default="critical", choices=[("warning", "Warning"), ("critical", "Critical")],
+        help_text="Digital inputs: how bad the abnormal state is.",
+    )  # fmt: skip
+    low_alarm = models.FloatField(null=True, blank=True)
+    low_warning = models.FloatField("low pre-alarm", null=True, blank=True)
+    high_warning = models.FloatField("high pre-alarm", null=True, blank=True)
+    high_alarm = models.FloatField(null=True, blank=True)
+    hysteresis = models.FloatField(default=0.0)
+    enabled = models.BooleanField(default=True)
+    # Kept by the poller
+    value = models.FloatField(null=True, blank=True, editable=False)
+    level = models.CharField(max_length=12, default="unknown", editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stored_value = models.FloatField(null=True, blank=True, editable=False)
+    stored_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["ups", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["ups", "source"], name="sensorpoint_ups_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.source})"
+
+    def clean(self) -> None:
+        from monitoring.sensors import Limits
+
+        errors: dict[str, Any] = {}
+        if self.divisor == 0:
+            errors["divisor"] = "The divisor must not be 0."
+        try:
+            Limits(
+                self.low_alarm, self.low_warning, self.high_warning, self.high_alarm,
+                self.hysteresis or 0.0,
+            ).validate()  # fmt: skip
+        except ValueError as exc:
+            errors["hysteresis" if "hysteresis" in str(exc) else "high_alarm"] = str(exc)
+        kind = self.source.partition(".")[0]
+        if kind not in SensorQuantity.values or not self.source.partition(".")[2].isdigit():
+            errors["source"] = 'Use "<kind>.<channel>", e.g. "analog.1" or "digital_in.2".'
+        if errors:
+            raise ValidationError(errors)
+
+
+class SensorMeasurement(models.Model):
+    """Sensor values for trends. Cheap: a row only when the value moved by more than the
+    deadband, the level changed, or the last row is older than the keep-alive interval
+    (monitoring/sensor_store.py), not on every poll."""
+
+    id = models.BigAutoField(primary_key=True)
+    point = models.ForeignKey(
+        SensorPoint, on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
+    taken_at = models.DateTimeField()
+    value = models.FloatField(null=True)
+    level = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["point", "taken_at"], name="sensormeas_point_time")]
+        get_latest_by = "taken_at"
+
+    def __str__(self) -> str:
+        return f"{self.point_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"

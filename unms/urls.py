@@ -11,8 +11,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("alarms/", include("alarms.urls")),
-    path("notifications/", include("notifications.urls")),
     path("licence/", include("licensing.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     # Prometheus scrapes /metrics by convention (docs/api.md).
     path("metrics", api_metrics.metrics, name="metrics"),
