@@ -31,7 +31,7 @@ def estate(live_db: None, sim: Any) -> dict[str, Ups]:
     for status in sim.status():
         host, port = sim.endpoint(status["name"])
         rows[status["name"]] = Ups.objects.create(
-            name=status["name"], site=site, host=host, port=port
+            name=status["name"], site=site, host=host, port=port, community="public"
         )
     # Poll every second (below the form's minimum of 5 s): state changes show quickly.
     Ups.objects.update(poll_interval_s=1, next_poll_at=timezone.now())

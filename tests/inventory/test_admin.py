@@ -42,6 +42,11 @@ def form_data(ups: Ups | None = None, **changes: Any) -> dict[str, Any]:
         "rated_va": "",
         "installed_on": "",
         "battery_installed_on": "",
+        # The sensor points inline, empty: what the browser sends when none is added.
+        "sensor_points-TOTAL_FORMS": 0,
+        "sensor_points-INITIAL_FORMS": 0 if ups is None else ups.sensor_points.count(),
+        "sensor_points-MIN_NUM_FORMS": 0,
+        "sensor_points-MAX_NUM_FORMS": 1000,
     }
     data.update(changes)
     return data

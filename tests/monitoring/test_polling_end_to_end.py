@@ -116,5 +116,5 @@ def test_fleet_page_shows_every_ups_with_its_state_and_values(
     assert "Load " in page
 
     detail = admin_client.get(f"/ups/{rows['UPS-004'].pk}/").content.decode()
-    assert "Output lines" in detail
+    assert "Output, per phase" in detail
     assert "L3" in detail
