@@ -42,7 +42,7 @@ def at(seconds: float) -> datetime:
 
 @pytest.fixture
 def ups(db: None) -> Ups:
-    return UpsFactory(name="ups-a")
+    return UpsFactory.create(name="ups-a")
 
 
 @pytest.fixture

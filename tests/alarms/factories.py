@@ -14,7 +14,7 @@ from tests.factories import UpsFactory
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-class AlarmFactory(factory.django.DjangoModelFactory):
+class AlarmFactory(factory.django.DjangoModelFactory[Alarm]):
     """A cleared, acknowledged on-battery episode: tests set what they are about."""
 
     class Meta:

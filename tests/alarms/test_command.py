@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def alarms() -> None:
-    a = UpsFactory(name="ups-a", site=SiteFactory(name="Depot"))
-    b = UpsFactory(name="ups-b")
-    OpenAlarmFactory(ups=a)
-    AlarmFactory(ups=a, kind="FanFailure")
-    AlarmFactory(ups=b)
+    a = UpsFactory.create(name="ups-a", site=SiteFactory.create(name="Depot"))
+    b = UpsFactory.create(name="ups-b")
+    OpenAlarmFactory.create(ups=a)
+    AlarmFactory.create(ups=a, kind="FanFailure")
+    AlarmFactory.create(ups=b)
 
 
 def run(*args: str) -> str:

@@ -140,7 +140,7 @@ SCENARIOS: list[tuple[str, list[Step], list[tuple[str, str, int, bool]]]] = [
 
 
 def run(steps: list[Step], ups: Ups, poll: Callable, trap: Callable) -> None:
-    user = UserFactory(username="op", is_staff=True)
+    user = UserFactory.create(username="op", is_staff=True)
     for seconds, what, payload in steps:
         if what == "poll":
             poll(ups, seconds, payload)

@@ -25,21 +25,21 @@ ACK = reverse("alarms:acknowledge")
 
 @pytest.fixture
 def fleet() -> dict[str, Alarm]:
-    north, south = SiteFactory(name="North"), SiteFactory(name="South")
-    a, b = UpsFactory(name="ups-north-1", site=north), UpsFactory(name="ups-south-1", site=south)
+    north, south = SiteFactory.create(name="North"), SiteFactory.create(name="South")
+    a, b = UpsFactory.create(name="ups-north-1", site=north), UpsFactory.create(name="ups-south-1", site=south)
     return {
-        "open_a": OpenAlarmFactory(ups=a, raised_at=T0),
-        "fan_b": AlarmFactory(
+        "open_a": OpenAlarmFactory.create(ups=a, raised_at=T0),
+        "fan_b": AlarmFactory.create(
             ups=b, kind="FanFailure", message="fan failure", raised_at=T0 - timedelta(days=2)
         ),
-        "old_a": AlarmFactory(
+        "old_a": AlarmFactory.create(
             ups=a,
             kind="OutputOverload",
             severity="critical",
             message="output overload (104 % load)",
             raised_at=T0 - timedelta(days=30),
         ),
-        "acked_b": AlarmFactory(
+        "acked_b": AlarmFactory.create(
             ups=b, state=AlarmState.CLEARED_UNACKED, raised_at=T0 - timedelta(days=3)
         ),
     }
@@ -48,7 +48,7 @@ def fleet() -> dict[str, Alarm]:
 @pytest.fixture
 def staff_client() -> Client:
     client = Client()
-    client.force_login(UserFactory(username="boss", is_staff=True))
+    client.force_login(UserFactory.create(username="boss", is_staff=True))
     return client
 
 
@@ -113,8 +113,8 @@ def test_keyset_pages_cover_everything_once(operator_client: Client, settings) -
     settings.UNMS = settings.UNMS | {
         "ALARMS": settings.UNMS["ALARMS"] | {"PAGE_SIZE": 3, "COUNT_CAP": 5}
     }
-    ups = UpsFactory()
-    made = {AlarmFactory(ups=ups, raised_at=T0 - timedelta(minutes=i % 4)).pk for i in range(8)}
+    ups = UpsFactory.create()
+    made = {AlarmFactory.create(ups=ups, raised_at=T0 - timedelta(minutes=i % 4)).pk for i in range(8)}
     seen: list[int] = []
     params = {"state": "", "sort": "newest"}
     while True:
@@ -152,7 +152,7 @@ def test_export_is_exactly_the_filtered_set(operator_client: Client, fleet: dict
 
 
 def test_export_neutralises_formulas(operator_client: Client) -> None:
-    AlarmFactory(message='=HYPERLINK("http://evil")')
+    AlarmFactory.create(message='=HYPERLINK("http://evil")')
     (row,) = read_csv(operator_client.get(EXPORT, {"state": ""}))
     assert row["message"].startswith("'=")
 
@@ -192,7 +192,7 @@ def test_bulk_acknowledge(staff_client: Client, fleet: dict) -> None:
 
 def test_acknowledge_needs_csrf(fleet: dict) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(UserFactory(username="boss2", is_staff=True))
+    client.force_login(UserFactory.create(username="boss2", is_staff=True))
     assert client.post(ACK, {"alarm": fleet["open_a"].pk}).status_code == 403
     assert client.get(ACK).status_code == 405
 

@@ -42,10 +42,10 @@ def test_a_new_ups_gets_a_stable_offset_within_its_interval() -> None:
 
 @pytest.mark.django_db
 def test_claim_takes_due_enabled_upses_and_moves_them_to_their_next_slot() -> None:
-    due = UpsFactory(next_poll_at=T0 - timedelta(seconds=5))
-    never = UpsFactory(next_poll_at=None)
-    UpsFactory(next_poll_at=T0 + timedelta(seconds=10))  # not yet
-    UpsFactory(next_poll_at=T0 - timedelta(seconds=5), enabled=False)
+    due = UpsFactory.create(next_poll_at=T0 - timedelta(seconds=5))
+    never = UpsFactory.create(next_poll_at=None)
+    UpsFactory.create(next_poll_at=T0 + timedelta(seconds=10))  # not yet
+    UpsFactory.create(next_poll_at=T0 - timedelta(seconds=5), enabled=False)
 
     claims = claim_due(T0, limit=10)
 
@@ -57,7 +57,7 @@ def test_claim_takes_due_enabled_upses_and_moves_them_to_their_next_slot() -> No
 
 @pytest.mark.django_db
 def test_claim_respects_the_limit_most_overdue_first() -> None:
-    upses = [UpsFactory(next_poll_at=T0 - timedelta(seconds=s)) for s in (1, 9, 5)]
+    upses = [UpsFactory.create(next_poll_at=T0 - timedelta(seconds=s)) for s in (1, 9, 5)]
     claims = claim_due(T0, limit=2)
     assert [c.ups_id for c in claims] == [upses[1].pk, upses[2].pk]
 
@@ -69,7 +69,7 @@ def test_claim_respects_the_limit_most_overdue_first() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claimers_never_take_the_same_ups_for_one_slot() -> None:
     for _ in range(60):
-        UpsFactory(next_poll_at=T0 - timedelta(seconds=1))
+        UpsFactory.create(next_poll_at=T0 - timedelta(seconds=1))
     results: list[list[int]] = []
     start = threading.Barrier(4)
 
@@ -92,8 +92,8 @@ def test_concurrent_claimers_never_take_the_same_ups_for_one_slot() -> None:
 
 @pytest.mark.django_db
 def test_request_poll_now_makes_an_enabled_ups_due_at_once() -> None:
-    ups = UpsFactory(next_poll_at=T0 + timedelta(minutes=5))
-    disabled = UpsFactory(enabled=False)
+    ups = UpsFactory.create(next_poll_at=T0 + timedelta(minutes=5))
+    disabled = UpsFactory.create(enabled=False)
     assert request_poll_now(ups.pk, T0)
     assert not request_poll_now(disabled.pk, T0)
     assert [c.ups_id for c in claim_due(T0, limit=10)] == [ups.pk]

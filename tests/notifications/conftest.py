@@ -132,14 +132,14 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def email_channel(db: None) -> Any:
-    return ChannelFactory(name="E-mail", kind=ChannelKind.EMAIL)
+    return ChannelFactory.create(name="E-mail", kind=ChannelKind.EMAIL)
 
 
 @pytest.fixture
 def alice(db: None) -> Any:
-    return RecipientFactory(name="alice", address="alice@example.org")
+    return RecipientFactory.create(name="alice", address="alice@example.org")
 
 
 @pytest.fixture
 def bob(db: None) -> Any:
-    return RecipientFactory(name="bob", address="bob@example.org")
+    return RecipientFactory.create(name="bob", address="bob@example.org")

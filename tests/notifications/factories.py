@@ -64,7 +64,7 @@ def make_rule(
     targets: Sequence[tuple[Recipient, Channel] | tuple[Recipient, Channel, int]] = (),
     **kwargs: Any,
 ) -> Rule:
-    rule = RuleFactory(**kwargs)
+    rule = RuleFactory.create(**kwargs)
     for s in steps:
         RuleStep.objects.create(
             rule=rule, trigger=s[0], seconds=s[1], limit=(s[2] if len(s) > 2 else None)
@@ -83,7 +83,7 @@ def raise_alarm(
     severity: str = Severity.WARNING,
 ) -> Alarm:
     """An open alarm and its RAISED event, as the lifecycle writes them."""
-    ups = ups or UpsFactory()
+    ups = ups or UpsFactory.create()
     alarm = Alarm.objects.create(
         ups=ups,
         kind=kind,

@@ -28,7 +28,7 @@ def at(seconds: float) -> Any:
 
 def one_alarm(*targets: Any) -> None:
     make_rule([(Trigger.IMMEDIATE, 0)], list(targets))
-    raise_alarm(UpsFactory(), T0)
+    raise_alarm(UpsFactory.create(), T0)
     plan_pending(T0)
 
 
@@ -70,7 +70,7 @@ def test_smtp_refusing_a_recipient_fails_visibly_and_others_still_get_it(
 
 def test_webhook_500_is_retried_until_it_answers(webhook, alice) -> None:
     webhook.statuses = [500, 502]
-    one_alarm((alice, ChannelFactory(kind=ChannelKind.WEBHOOK, url=webhook.url)))
+    one_alarm((alice, ChannelFactory.create(kind=ChannelKind.WEBHOOK, url=webhook.url)))
     for t in (0, 10, 30, 60, 90, 200):
         deliver_due(at(t))
     assert states() == [(State.SENT, 3)]
@@ -80,7 +80,7 @@ def test_webhook_500_is_retried_until_it_answers(webhook, alice) -> None:
 
 def test_webhook_always_500_ends_failed_after_the_last_attempt(webhook, alice) -> None:
     webhook.statuses = [500] * 10
-    one_alarm((alice, ChannelFactory(kind=ChannelKind.WEBHOOK, url=webhook.url)))
+    one_alarm((alice, ChannelFactory.create(kind=ChannelKind.WEBHOOK, url=webhook.url)))
     for t in range(0, 3000, 15):
         deliver_due(at(t))
     row = Notification.objects.get()
@@ -94,7 +94,7 @@ def test_webhook_always_500_ends_failed_after_the_last_attempt(webhook, alice) -
 
 def test_webhook_404_fails_at_once(webhook, alice) -> None:
     webhook.statuses = [404]
-    one_alarm((alice, ChannelFactory(kind=ChannelKind.WEBHOOK, url=webhook.url)))
+    one_alarm((alice, ChannelFactory.create(kind=ChannelKind.WEBHOOK, url=webhook.url)))
     deliver_due(at(0))
     deliver_due(at(3600))
     assert states() == [(State.FAILED, 1)]
@@ -113,7 +113,7 @@ def test_program_hanging_past_its_timeout_is_killed_and_fails(
         "time.sleep(60)\n"
     )
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    channel = ChannelFactory(kind=ChannelKind.PROGRAM, program_path=str(path), timeout_s=1)
+    channel = ChannelFactory.create(kind=ChannelKind.PROGRAM, program_path=str(path), timeout_s=1)
     one_alarm((alice, channel))
     deliver_due(at(0))
     deliver_due(at(30))
@@ -148,7 +148,7 @@ def test_worker_killed_between_claim_and_send_is_retried_after_the_lease(
 
 def test_two_planners_and_two_senders_send_once(smtp, alice, email_channel) -> None:
     make_rule([(Trigger.IMMEDIATE, 0)], [(alice, email_channel)])
-    raise_alarm(UpsFactory(), T0)
+    raise_alarm(UpsFactory.create(), T0)
     plan_pending(T0)
     # A second planner that saw the same events (before they were marked) plans the same
     # keys: the unique constraint makes its inserts nothing.

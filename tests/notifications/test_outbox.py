@@ -48,7 +48,7 @@ def subjects() -> list[str]:
 
 def test_raise_and_clear_send_one_mail_each_and_mark_events(alice, email_channel) -> None:
     make_rule([(Trigger.IMMEDIATE, 0), (Trigger.ON_CLEAR, 0)], [(alice, email_channel)])
-    ups = UpsFactory(name="ups-bank-7", site=SiteFactory(name="Branch 7"))
+    ups = UpsFactory.create(name="ups-bank-7", site=SiteFactory.create(name="Branch 7"))
     alarm = raise_alarm(ups, at(0))
     tick(1)
     tick(2)  # planning again changes nothing
@@ -103,7 +103,7 @@ def test_timing_through_the_database(
     name, steps, timeline, ticks, expected, alice, email_channel
 ) -> None:
     make_rule(steps, [(alice, email_channel)])
-    ups = UpsFactory()
+    ups = UpsFactory.create()
     alarm = None
     actions = sorted([(t, "action", a) for t, a in timeline] + [(t, "tick", None) for t in ticks])
     for t, what, action in actions:
@@ -126,13 +126,13 @@ def test_on_battery_time_and_runtime_come_from_the_latest_reading(alice, email_c
     make_rule(
         [(Trigger.ON_BATTERY_FOR, 300), (Trigger.RUNTIME_BELOW, 600)], [(alice, email_channel)]
     )
-    ups = UpsFactory()
-    m = MeasurementFactory(ups=ups, taken_at=at(60), seconds_on_battery=80, runtime_remaining_s=900)
-    UpsStatusFactory(ups=ups, measurement=m)
+    ups = UpsFactory.create()
+    m = MeasurementFactory.create(ups=ups, taken_at=at(60), seconds_on_battery=80, runtime_remaining_s=900)
+    UpsStatusFactory.create(ups=ups, measurement=m)
     raise_alarm(ups, at(30))
     tick(61)
     assert Notification.objects.count() == 0
-    m2 = MeasurementFactory(
+    m2 = MeasurementFactory.create(
         ups=ups, taken_at=at(300), seconds_on_battery=320, runtime_remaining_s=500
     )
     ups.status.measurement = m2
@@ -151,8 +151,8 @@ def test_escalation_reaches_the_next_level_if_not_acked(alice, bob, email_channe
         [(alice, email_channel), (bob, email_channel, 1)],
         escalate_after_s=600,
     )
-    acked = raise_alarm(UpsFactory(), at(0))
-    raise_alarm(UpsFactory(), at(0))
+    acked = raise_alarm(UpsFactory.create(), at(0))
+    raise_alarm(UpsFactory.create(), at(0))
     tick(1)
     lifecycle.acknowledge([acked.pk], None, now=at(300))
     tick(599)
@@ -166,9 +166,9 @@ def test_escalation_reaches_the_next_level_if_not_acked(alice, bob, email_channe
 
 def test_maintenance_holds_and_marks(alice, email_channel) -> None:
     make_rule([(Trigger.IMMEDIATE, 0)], [(alice, email_channel)])
-    site = SiteFactory()
-    MaintenanceWindowFactory(site=site, starts_at=at(-60), ends_at=at(600), reason="generator test")
-    alarm = raise_alarm(UpsFactory(site=site), at(0))
+    site = SiteFactory.create()
+    MaintenanceWindowFactory.create(site=site, starts_at=at(-60), ends_at=at(600), reason="generator test")
+    alarm = raise_alarm(UpsFactory.create(site=site), at(0))
     tick(1)
     row = Notification.objects.get()
     assert (row.state, row.held_reason) == (State.HELD, "maintenance: generator test")
@@ -181,12 +181,12 @@ def test_maintenance_holds_and_marks(alice, email_channel) -> None:
 
 
 def test_storm_60_upses_on_battery_one_digest_per_recipient(email_channel) -> None:
-    recipients = [RecipientFactory() for _ in range(3)]
+    recipients = [RecipientFactory.create() for _ in range(3)]
     make_rule(
         [(Trigger.IMMEDIATE, 0)], [(r, email_channel) for r in recipients], storm_control=True
     )
-    critical_ups = UpsFactory(name="ups-critical")
-    upses = [UpsFactory(enabled=False) for _ in range(60)]  # no licence limit in play
+    critical_ups = UpsFactory.create(name="ups-critical")
+    upses = [UpsFactory.create(enabled=False) for _ in range(60)]  # no licence limit in play
     for i, ups in enumerate(upses):  # a regional mains failure seen over 30 s of polls
         raise_alarm(ups, at(i / 2))
         if i % 10 == 0:
@@ -208,24 +208,24 @@ def test_storm_60_upses_on_battery_one_digest_per_recipient(email_channel) -> No
 
 def test_a_digest_larger_than_the_claim_batch_is_still_one_message(settings, email_channel) -> None:
     settings.NOTIFY = {**settings.NOTIFY, "BATCH_SIZE": 7}
-    recipients = [RecipientFactory() for _ in range(3)]
+    recipients = [RecipientFactory.create() for _ in range(3)]
     make_rule(
         [(Trigger.IMMEDIATE, 0)], [(r, email_channel) for r in recipients], storm_control=True
     )
     for _ in range(10):
-        raise_alarm(UpsFactory(enabled=False), at(0))
+        raise_alarm(UpsFactory.create(enabled=False), at(0))
     tick(1)
     tick(61)
     assert [m.subject for m in mail.outbox] == ["[UNMS] 10 alarms on 10 UPSs: On battery x10"] * 3
 
 
 def test_planning_and_sending_cost_few_queries(email_channel) -> None:
-    recipients = [RecipientFactory() for _ in range(5)]
+    recipients = [RecipientFactory.create() for _ in range(5)]
     make_rule(
         [(Trigger.IMMEDIATE, 0)], [(r, email_channel) for r in recipients], storm_control=True
     )
     for _ in range(40):
-        raise_alarm(UpsFactory(enabled=False), at(0))
+        raise_alarm(UpsFactory.create(enabled=False), at(0))
     with CaptureQueriesContext(connection) as planning:
         plan_pending(at(1))
     with CaptureQueriesContext(connection) as sending:

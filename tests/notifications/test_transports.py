@@ -31,7 +31,7 @@ from tests.notifications.ws import WebsocketCommunicator
 
 def alarm_for(recipient: Any, channel: Any, **rule: Any) -> Any:
     make_rule([(Trigger.IMMEDIATE, 0)], [(recipient, channel)], **rule)
-    ups = UpsFactory(name="ups-hq-1", site=SiteFactory(name="Head office"))
+    ups = UpsFactory.create(name="ups-hq-1", site=SiteFactory.create(name="Head office"))
     return raise_alarm(ups, T0)
 
 
@@ -52,7 +52,7 @@ def test_email_over_real_smtp(smtp, alice, email_channel) -> None:
 
 @pytest.mark.django_db
 def test_webhook_posts_signed_json(webhook, alice) -> None:
-    channel = ChannelFactory(kind=ChannelKind.WEBHOOK, url=webhook.url, secret="s3cret")
+    channel = ChannelFactory.create(kind=ChannelKind.WEBHOOK, url=webhook.url, secret="s3cret")
     alarm = alarm_for(alice, channel)
     plan_pending(T0)
     deliver_due(T0)
@@ -88,7 +88,7 @@ def test_program_gets_args_env_and_stdin_without_a_shell(script, tmp_path, alice
         f" 'stdin': json.load(sys.stdin)}}, open({str(out)!r}, 'w'))\n"
         "print('paged'); sys.exit(0)\n"
     )
-    channel = ChannelFactory(
+    channel = ChannelFactory.create(
         kind=ChannelKind.PROGRAM,
         program_path=path,
         program_args=["--ups", "$ups", "--text", "$message", "$recipient_address"],
@@ -118,7 +118,7 @@ def test_program_gets_args_env_and_stdin_without_a_shell(script, tmp_path, alice
 
 @pytest.mark.django_db
 def test_program_exit_code_is_recorded(script, alice) -> None:
-    channel = ChannelFactory(
+    channel = ChannelFactory.create(
         kind=ChannelKind.PROGRAM, program_path=script("print('no modem'); raise SystemExit(3)")
     )
     row = create_test(alice, channel, T0)
@@ -133,10 +133,10 @@ def test_program_exit_code_is_recorded(script, alice) -> None:
 
 @pytest.mark.django_db(transaction=True)
 async def test_popup_reaches_every_session_and_ack_closes_all() -> None:
-    user = await sync_to_async(UserFactory)()
-    other = await sync_to_async(UserFactory)()
-    recipient = await sync_to_async(RecipientFactory)(user=user)
-    channel = await sync_to_async(ChannelFactory)(kind=ChannelKind.POPUP)
+    user = await sync_to_async(UserFactory.create)()
+    other = await sync_to_async(UserFactory.create)()
+    recipient = await sync_to_async(RecipientFactory.create)(user=user)
+    channel = await sync_to_async(ChannelFactory.create)(kind=ChannelKind.POPUP)
 
     async def session(u: Any) -> WebsocketCommunicator:
         c = WebsocketCommunicator(PopupConsumer.as_asgi(), "/ws/notifications/")

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client() -> Client:
     client = Client()
-    client.force_login(AdminFactory())
+    client.force_login(AdminFactory.create())
     return client
 
 
@@ -58,7 +58,7 @@ def test_resend_a_failed_one(admin_client: Client, alice, email_channel) -> None
 
 
 def test_send_a_test_to_a_webhook(admin_client: Client, webhook, alice) -> None:
-    channel = ChannelFactory(kind=ChannelKind.WEBHOOK, url=webhook.url)
+    channel = ChannelFactory.create(kind=ChannelKind.WEBHOOK, url=webhook.url)
     admin_client.post(reverse("notifications:test"), {"recipient": alice.pk, "channel": channel.pk})
     assert Notification.objects.get().state == State.SENT
     assert b'"type": "test"' in webhook.requests[0][1]
@@ -69,7 +69,7 @@ def test_poll_to_email_through_the_periodic_tasks(
 ) -> None:
     """AFTER_POLL raises the alarm; the PERIODIC_TASKS rows plan and deliver it."""
     make_rule([(Trigger.IMMEDIATE, 0), (Trigger.ON_CLEAR, 0)], [(alice, email_channel)])
-    ups = UpsFactory(name="ups-e2e")
+    ups = UpsFactory.create(name="ups-e2e")
     on_battery = replace(
         ON_MAINS, output_source=OutputSource.BATTERY, seconds_on_battery=60, alarms=("OnBattery",)
     )

@@ -30,7 +30,7 @@ def reading(analog1: float | None, door: int = 0) -> Reading:
 
 @pytest.fixture
 def ups() -> Any:
-    ups = UpsFactory(name="cs141")
+    ups = UpsFactory.create(name="cs141")
     SensorPoint.objects.create(
         ups=ups, source="analog.1", quantity="temperature", name="Rack", unit="°C",
         divisor=1, offset=0, high_warning=35, high_alarm=40, hysteresis=2,
