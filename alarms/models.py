@@ -25,7 +25,9 @@ class AlarmQuerySet(models.QuerySet["Alarm"]):
         self.text_search: Any = None
 
     def _clone(self) -> AlarmQuerySet:
-        clone = super()._clone()
+        # django-stubs leaves out the private QuerySet._clone that every chained call goes
+        # through; hooking it is the only way to carry text_search along.
+        clone = super()._clone()  # type: ignore[misc]
         clone.text_search = self.text_search
         return clone
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -57,8 +58,8 @@ class MonitorLoop:
                 task = import_string(task_path)
                 self._spawn(sync_to_async(task, thread_sensitive=True)(), name)
 
-    def _spawn(self, coro: object, what: str) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Awaitable[object], what: str) -> None:
+        task = asyncio.ensure_future(coro)
         self._running.add(task)
 
         def done(t: asyncio.Task[object]) -> None:

@@ -483,9 +483,11 @@ class SensorPoint(models.Model):
         null=True, blank=True, choices=[(0, "0 (open / off)"), (1, "1 (closed / on)")]
     )
     severity = models.CharField(
-        max_length=10, default="critical", choices=[("warning", "Warning"), ("critical", "Critical")],
+        max_length=10,
+        default="critical",
+        choices=[("warning", "Warning"), ("critical", "Critical")],
         help_text="Digital inputs: how bad the abnormal state is.",
-    )  # fmt: skip
+    )
     low_alarm = models.FloatField(null=True, blank=True)
     low_warning = models.FloatField("low pre-alarm", null=True, blank=True)
     high_warning = models.FloatField("high pre-alarm", null=True, blank=True)

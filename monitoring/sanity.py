@@ -11,6 +11,7 @@ can add a profile override. Pure: no I/O.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ class _Cells:
                         (
                             f"{head} L{number} {attr}",
                             line[attr],
-                            lambda ln=line: ln.update({attr: None}),
+                            functools.partial(line.__setitem__, attr, None),
                         )
                     )
             return found
@@ -139,7 +140,7 @@ class _Cells:
     def result(self) -> Reading:
         if not self.notes:
             return self.reading
-        lines = {
+        lines: dict[str, Any] = {
             t: tuple(
                 type(old)(**new)
                 for old, new in zip(getattr(self.reading, t), self.tables[t], strict=True)
@@ -175,14 +176,14 @@ def check(reading: Reading) -> Reading:
                     f"{label}: {_fmt(value)} {rel.unit} is above {rel.factor:g} x the nominal "
                     f"{_fmt(nominal)} {rel.unit}; not reported"
                 )
-    for rule in CONTRADICTIONS:
-        other = cells.value(rule.other)
-        if other is None or not OPS[rule.other_op](other, rule.other_value):
+    for contra in CONTRADICTIONS:
+        other = cells.value(contra.other)
+        if other is None or not OPS[contra.other_op](other, contra.other_value):
             continue
-        for label, value, withhold in cells.values(rule.field):
-            if OPS[rule.op](value, rule.value):
+        for label, value, withhold in cells.values(contra.field):
+            if OPS[contra.op](value, contra.value):
                 withhold()
                 cells.notes.append(
-                    f"{label}: {_fmt(value)} is suspicious ({rule.why}); not reported"
+                    f"{label}: {_fmt(value)} is suspicious ({contra.why}); not reported"
                 )
     return cells.result()

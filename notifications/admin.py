@@ -56,8 +56,10 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "enabled", "url", "program_path", "timeout_s")
     list_filter = ("kind", "enabled")
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        base = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Any]]:
+        base = super().get_form(request, obj, change, **kwargs)
 
         class WithUser(base):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **kw: Any) -> None:

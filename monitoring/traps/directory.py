@@ -132,4 +132,5 @@ class SourceDirectory:
 
 
 def _resolve(host: str) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)})
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+    return sorted({str(info[4][0]) for info in infos})

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -69,12 +69,21 @@ class ReceiverConfig:
         unms = settings.UNMS
         values: dict[str, Any] = {
             "bind": parse_bind(bind or unms.get("TRAP_BIND", "127.0.0.1:1162")),
-            "rcvbuf": unms.get("TRAP_RCVBUF", cls.rcvbuf),
-            "batch_size": unms.get("TRAP_BATCH_SIZE", cls.batch_size),
-            "batch_ms": unms.get("TRAP_BATCH_MS", cls.batch_ms),
-            "queue_max": unms.get("TRAP_QUEUE_MAX", cls.queue_max),
         }
+        # Only the settings that are present: with slots=True the class attributes are slot
+        # descriptors, not the field defaults, so `cls.rcvbuf` cannot stand in for a default.
+        for key, field in _SETTING_FIELDS:
+            if key in unms:
+                values[field] = unms[key]
         return cls(**(values | overrides))
+
+
+_SETTING_FIELDS: Final = (
+    ("TRAP_RCVBUF", "rcvbuf"),
+    ("TRAP_BATCH_SIZE", "batch_size"),
+    ("TRAP_BATCH_MS", "batch_ms"),
+    ("TRAP_QUEUE_MAX", "queue_max"),
+)
 
 
 def open_socket(host: str, port: int, rcvbuf: int) -> tuple[socket.socket, int]:

@@ -26,7 +26,10 @@ ACK = reverse("alarms:acknowledge")
 @pytest.fixture
 def fleet() -> dict[str, Alarm]:
     north, south = SiteFactory.create(name="North"), SiteFactory.create(name="South")
-    a, b = UpsFactory.create(name="ups-north-1", site=north), UpsFactory.create(name="ups-south-1", site=south)
+    a, b = (
+        UpsFactory.create(name="ups-north-1", site=north),
+        UpsFactory.create(name="ups-south-1", site=south),
+    )
     return {
         "open_a": OpenAlarmFactory.create(ups=a, raised_at=T0),
         "fan_b": AlarmFactory.create(
@@ -114,7 +117,9 @@ def test_keyset_pages_cover_everything_once(operator_client: Client, settings) -
         "ALARMS": settings.UNMS["ALARMS"] | {"PAGE_SIZE": 3, "COUNT_CAP": 5}
     }
     ups = UpsFactory.create()
-    made = {AlarmFactory.create(ups=ups, raised_at=T0 - timedelta(minutes=i % 4)).pk for i in range(8)}
+    made = {
+        AlarmFactory.create(ups=ups, raised_at=T0 - timedelta(minutes=i % 4)).pk for i in range(8)
+    }
     seen: list[int] = []
     params = {"state": "", "sort": "newest"}
     while True:

@@ -127,7 +127,9 @@ def test_on_battery_time_and_runtime_come_from_the_latest_reading(alice, email_c
         [(Trigger.ON_BATTERY_FOR, 300), (Trigger.RUNTIME_BELOW, 600)], [(alice, email_channel)]
     )
     ups = UpsFactory.create()
-    m = MeasurementFactory.create(ups=ups, taken_at=at(60), seconds_on_battery=80, runtime_remaining_s=900)
+    m = MeasurementFactory.create(
+        ups=ups, taken_at=at(60), seconds_on_battery=80, runtime_remaining_s=900
+    )
     UpsStatusFactory.create(ups=ups, measurement=m)
     raise_alarm(ups, at(30))
     tick(61)
@@ -167,7 +169,9 @@ def test_escalation_reaches_the_next_level_if_not_acked(alice, bob, email_channe
 def test_maintenance_holds_and_marks(alice, email_channel) -> None:
     make_rule([(Trigger.IMMEDIATE, 0)], [(alice, email_channel)])
     site = SiteFactory.create()
-    MaintenanceWindowFactory.create(site=site, starts_at=at(-60), ends_at=at(600), reason="generator test")
+    MaintenanceWindowFactory.create(
+        site=site, starts_at=at(-60), ends_at=at(600), reason="generator test"
+    )
     alarm = raise_alarm(UpsFactory.create(site=site), at(0))
     tick(1)
     row = Notification.objects.get()

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if opts["names"]:
             upses = upses.filter(name__in=opts["names"])
         states = {s.ups_id: s for s in UpsProfileState.objects.filter(ups__in=upses)}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for ups in upses:
             state = states.get(ups.pk)
             rows.append(
