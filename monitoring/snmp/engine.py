@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -155,7 +155,9 @@ class PollEngine:
                 reachable=True, error=f"decode failed: {type(exc).__name__}", profile=profile.name
             )
 
-    async def poll_many(self, jobs: Sequence[PollJob]) -> AsyncIterator[tuple[Hashable, Reading]]:
+    async def poll_many(
+        self, jobs: Sequence[PollJob]
+    ) -> AsyncGenerator[tuple[Hashable, Reading], None]:
         """Poll every job; yield (job id, Reading) as each finishes (completion order)."""
         done: asyncio.Queue[tuple[Hashable, Reading]] = asyncio.Queue()
 

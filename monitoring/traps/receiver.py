@@ -336,7 +336,7 @@ class ReceiverThread:
     def __init__(self, config: ReceiverConfig) -> None:
         self.config = config
         self.receiver: TrapReceiver | None = None
-        self.address: tuple[str, int] | None = None
+        self._address: tuple[str, int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -355,8 +355,15 @@ class ReceiverThread:
             self._ready.set()
 
     def _set_ready(self, address: tuple[str, int]) -> None:
-        self.address = address
+        self._address = address
         self._ready.set()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where the receiver listens (host, port); known once start() has returned."""
+        if self._address is None:
+            raise RuntimeError("the trap receiver has not started")
+        return self._address
 
     def start(self, timeout: float = 10.0) -> tuple[str, int]:
         self._thread.start()
@@ -364,7 +371,6 @@ class ReceiverThread:
             raise TimeoutError("trap receiver did not start")
         if self._error is not None:
             raise self._error
-        assert self.address is not None
         return self.address
 
     def stop(self, timeout: float = 30.0) -> None:

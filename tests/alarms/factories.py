@@ -28,7 +28,10 @@ class AlarmFactory(factory.django.DjangoModelFactory[Alarm]):
     source = AlarmSource.POLL
     raised_at = factory.Sequence(lambda n: T0 - timedelta(minutes=10 * n))
     last_seen_at = factory.LazyAttribute(lambda a: a.raised_at + timedelta(minutes=2))
-    cleared_at = factory.LazyAttribute(lambda a: a.raised_at + timedelta(minutes=3))
+    # OpenAlarmFactory overrides this with None: an open alarm has not cleared.
+    cleared_at: factory.LazyAttribute | None = factory.LazyAttribute(
+        lambda a: a.raised_at + timedelta(minutes=3)
+    )
     occurrences = 1
 
 

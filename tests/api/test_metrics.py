@@ -65,7 +65,9 @@ def _samples(body: str, name: str) -> list[str]:
 
 def test_state_gauges_and_values(api: Client, fleet: list[Ups]) -> None:
     body = api.get("/metrics").content.decode()
-    region = labels({"x": fleet[0].site.region.name})[4:-2]
+    site_region = fleet[0].site.region
+    assert site_region is not None
+    region = labels({"x": site_region.name})[4:-2]
     state_lines = _samples(body, "unms_ups_state")
     assert len(state_lines) == 3 * 5  # every UPS x every state
     prefix = f'unms_ups_state{{ups="ups-api-1",site="Data centre 1",region="{region}"'

@@ -90,6 +90,7 @@ def test_state_payload_has_the_documented_shape() -> None:
         "runtime": m.runtime_remaining_s,
         "on_battery_s": 120,
     }
+    assert status.last_poll_at is not None
     assert payload["at"] == status.last_poll_at.isoformat()
     assert set(payload) == set(live.UpsStatePayload.__annotations__)
 

@@ -149,7 +149,7 @@ def test_upload_accepts_raster_refuses_svg_and_serves_safely(
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
-    assert b"".join(response.streaming_content) == png()
+    assert response.getvalue() == png()
 
     assert (
         operator_client.post(upload, {"image": SimpleUploadedFile("p.png", png())}).status_code

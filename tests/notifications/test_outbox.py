@@ -43,7 +43,7 @@ def tick(seconds: float) -> None:
 
 
 def subjects() -> list[str]:
-    return [m.subject for m in mail.outbox]
+    return [str(m.subject) for m in mail.outbox]
 
 
 def test_raise_and_clear_send_one_mail_each_and_mark_events(alice, email_channel) -> None:
@@ -112,8 +112,10 @@ def test_timing_through_the_database(
         elif action == "raise":
             alarm = raise_alarm(ups, at(t))
         elif action == "clear":
+            assert alarm is not None
             clear_alarm(alarm, at(t))
         elif action == "ack":
+            assert alarm is not None
             lifecycle.acknowledge([alarm.pk], None, now=at(t))
     assert (
         list(Notification.objects.order_by("due_at", "id").values_list("event", flat=True))

@@ -9,7 +9,7 @@ import os
 import random
 import shutil
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,7 +115,7 @@ class UdpPeer:
         self,
         endpoint: tuple[str, int],
         pdu_type: PduType,
-        oids: list[Oid] | list[tuple[Oid, ber.Value]],
+        oids: Sequence[Oid] | Sequence[tuple[Oid, ber.Value]],
         *,
         version: int = 1,
         community: bytes = b"public",

@@ -21,8 +21,33 @@ def values(message: ber.Message | None) -> dict[tuple[int, ...], ber.Value]:
     return dict(message.pdu.varbinds)
 
 
-async def walk(manager: UdpPeer, endpoint: tuple[str, int], root: tuple[int, ...]) -> list:
-    out = []
+def response(message: ber.Message | None) -> Pdu:
+    """The PDU of an agent's answer: always request-shaped, never a v1 Trap-PDU."""
+    assert message is not None, "no answer"
+    assert isinstance(message.pdu, Pdu), message.pdu
+    return message.pdu
+
+
+def number(value: ber.Value) -> int:
+    """The integer inside an INTEGER, Gauge, Counter or TimeTicks value."""
+    assert isinstance(value.value, int), value
+    return value.value
+
+
+def octets(value: ber.Value) -> bytes:
+    assert isinstance(value.value, bytes), value
+    return value.value
+
+
+def object_id(value: ber.Value) -> tuple[int, ...]:
+    assert isinstance(value.value, tuple), value
+    return value.value
+
+
+async def walk(
+    manager: UdpPeer, endpoint: tuple[str, int], root: tuple[int, ...]
+) -> list[ber.VarBind]:
+    out: list[ber.VarBind] = []
     name = root
     while True:
         reply = await manager.request(endpoint, PduType.GET_NEXT_REQUEST, [name])
@@ -39,9 +64,9 @@ async def test_a_get_returns_the_rfc_1628_battery_group(start_sim: StartSim, man
     assert list(got) == BATTERY
     assert got[(*UPS, 2, 1, 0)] == ber.integer(2)  # batteryNormal
     assert got[(*UPS, 2, 2, 0)] == ber.integer(0)  # not on battery
-    assert 3 < got[(*UPS, 2, 3, 0)].value < 300  # minutes, not seconds
+    assert 3 < number(got[(*UPS, 2, 3, 0)]) < 300  # minutes, not seconds
     assert got[(*UPS, 2, 4, 0)] == ber.integer(100)
-    assert 480 < got[(*UPS, 2, 5, 0)].value < 600  # 0.1 V DC of a 48 V string
+    assert 480 < number(got[(*UPS, 2, 5, 0)]) < 600  # 0.1 V DC of a 48 V string
     assert got[(*UPS, 2, 7, 0)] == ber.integer(25)
 
 
@@ -54,7 +79,7 @@ async def test_the_system_group_has_description_object_id_uptime_and_name(
             sim.endpoint("UPS-APC"), oid("1.3.6.1.2.1.1.1.0"), SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME
         )
     )
-    assert b"UPS simulator" in got[oid("1.3.6.1.2.1.1.1.0")].value
+    assert b"UPS simulator" in octets(got[oid("1.3.6.1.2.1.1.1.0")])
     assert got[SYS_OBJECT_ID] == ber.object_id("1.3.6.1.4.1.318.1.3.27")
     assert got[SYS_UPTIME].tag == Tag.TIMETICKS
     assert got[SYS_NAME] == ber.octets("UPS-APC")
@@ -105,7 +130,7 @@ async def test_getnext_past_the_end_is_no_such_name_in_v1(start_sim: StartSim, m
         sim.endpoint("UPS-001"), PduType.GET_NEXT_REQUEST, [(1, 3), (2, 1)], version=0
     )
     assert reply is not None
-    assert (reply.pdu.error_status, reply.pdu.error_index) == (2, 2)
+    assert (response(reply).error_status, response(reply).error_index) == (2, 2)
 
 
 async def test_getbulk_honours_non_repeaters_and_max_repetitions(
@@ -171,7 +196,8 @@ async def test_a_v1_get_of_a_missing_object_answers_no_such_name(
     sim = await start_sim()
     reply = await manager.get(sim.endpoint("UPS-001"), (*UPS, 2, 1, 0), (*UPS, 2, 99, 0), version=0)
     assert reply is not None
-    assert (reply.version, reply.pdu.error_status, reply.pdu.error_index) == (0, 2, 2)
+    pdu = response(reply)
+    assert (reply.version, pdu.error_status, pdu.error_index) == (0, 2, 2)
 
 
 async def test_a_wrong_community_gets_no_answer_and_is_counted(
@@ -208,15 +234,15 @@ async def test_three_phase_models_have_three_lines_in_every_table(
 async def test_values_are_in_rfc_1628_units(start_sim: StartSim, manager: UdpPeer):
     sim = await start_sim()
     rows = dict(await walk(manager, sim.endpoint("UPS-001"), UPS))
-    assert 490 <= rows[(*UPS, 3, 3, 1, 2, 1)].value <= 510  # input 0.1 Hz
-    assert 220 <= rows[(*UPS, 3, 3, 1, 3, 1)].value <= 240  # input V
+    assert 490 <= number(rows[(*UPS, 3, 3, 1, 2, 1)]) <= 510  # input 0.1 Hz
+    assert 220 <= number(rows[(*UPS, 3, 3, 1, 3, 1)]) <= 240  # input V
     assert rows[(*UPS, 4, 1, 0)] == ber.integer(3)  # output source normal
     assert rows[(*UPS, 4, 2, 0)] == ber.integer(500)  # output 0.1 Hz
     assert rows[(*UPS, 4, 4, 1, 2, 1)] == ber.integer(230)  # output V
-    load = rows[(*UPS, 4, 4, 1, 5, 1)].value
-    watts = rows[(*UPS, 4, 4, 1, 4, 1)].value
+    load = number(rows[(*UPS, 4, 4, 1, 5, 1)])
+    watts = number(rows[(*UPS, 4, 4, 1, 4, 1)])
     assert abs(watts - 2700 * load / 100) <= 30  # W follows % load of a 2700 W unit
-    amps = rows[(*UPS, 4, 4, 1, 3, 1)].value / 10  # 0.1 A
+    amps = number(rows[(*UPS, 4, 4, 1, 3, 1)]) / 10  # 0.1 A
     assert abs(amps * 230 - watts) < 50
     assert rows[(*UPS, 9, 1, 0)] == ber.integer(230)
     assert rows[(*UPS, 9, 2, 0)] == ber.integer(500)
@@ -228,11 +254,11 @@ async def test_values_are_in_rfc_1628_units(start_sim: StartSim, manager: UdpPee
 async def test_values_refresh_while_the_model_runs(start_sim: StartSim, manager: UdpPeer):
     sim = await start_sim(tick_s=0.02, speed=50)
     endpoint = sim.endpoint("UPS-001")
-    first = values(await manager.get(endpoint, SYS_UPTIME))[SYS_UPTIME].value
+    first = number(values(await manager.get(endpoint, SYS_UPTIME))[SYS_UPTIME])
     import asyncio
 
     await asyncio.sleep(0.2)
-    later = values(await manager.get(endpoint, SYS_UPTIME))[SYS_UPTIME].value
+    later = number(values(await manager.get(endpoint, SYS_UPTIME))[SYS_UPTIME])
     assert later > first
 
 
@@ -284,7 +310,7 @@ async def test_the_read_community_cannot_write(start_sim: StartSim, manager: Udp
         community=b"private",
     )
     assert other is not None
-    assert other.pdu.error_status == 17
+    assert response(other).error_status == 17
 
 
 async def test_each_ups_answers_from_its_own_loopback_address(

@@ -10,7 +10,7 @@ from monitoring.snmp import ber
 from monitoring.snmp.ber import oid
 from simulator import Simulator
 from tests.simulator.conftest import StartSim, UdpPeer
-from tests.simulator.test_agent import UPS, values, walk
+from tests.simulator.test_agent import UPS, number, object_id, octets, values, walk
 
 SOURCE = (*UPS, 4, 1, 0)
 BATTERY_STATUS = (*UPS, 2, 1, 0)
@@ -53,7 +53,7 @@ async def read(manager: UdpPeer, sim: Simulator) -> dict[str, int]:
 async def alarms(manager: UdpPeer, sim: Simulator) -> set[int]:
     """Well-known alarm numbers n of the upsAlarmDescr column (…33.1.6.3.n)."""
     rows = await walk(manager, sim.endpoint("UPS-001"), (*UPS, 6, 2, 1, 2))
-    return {value.value[-1] for _, value in rows}
+    return {object_id(value)[-1] for _, value in rows}
 
 
 async def until(probe, predicate, timeout: float = 5.0):  # type: ignore[no-untyped-def]
@@ -178,7 +178,7 @@ async def test_self_test_fail_ends_in_done_error_and_diagnostic_test_failed(
     assert (await read(manager, sim))["test"] == 3  # doneError
     assert await alarms(manager, sim) == {19}  # DiagnosticTestFailed
     detail = values(await manager.get(sim.endpoint("UPS-001"), (*UPS, 7, 4, 0)))
-    assert b"fail" in detail[(*UPS, 7, 4, 0)].value
+    assert b"fail" in octets(detail[(*UPS, 7, 4, 0)])
 
 
 async def test_comm_loss_stops_answering_until_the_scenario_changes(
@@ -212,7 +212,7 @@ async def test_alarm_times_are_sys_uptime_ticks(start_sim: StartSim, manager: Ud
     uptime = values(await manager.get(sim.endpoint("UPS-001"), oid("1.3.6.1.2.1.1.3.0")))
     (raised,) = rows.values()
     assert raised.tag == ber.Tag.TIMETICKS
-    assert 0 < raised.value <= uptime[oid("1.3.6.1.2.1.1.3.0")].value + 100
+    assert 0 < number(raised) <= number(uptime[oid("1.3.6.1.2.1.1.3.0")]) + 100
 
 
 async def test_unknown_scenarios_and_names_are_refused(start_sim: StartSim):

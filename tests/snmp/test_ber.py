@@ -120,7 +120,9 @@ def pysnmp_decode(module: Any, data: bytes) -> Any:
 
 
 def response_with(values: list[tuple[Value, str, Any]]) -> Message:
-    varbinds = [((1, 3, 6, 1, 2, 1, 33, 1, 9, n, 0), v) for n, (v, _, _) in enumerate(values, 1)]
+    varbinds: list[ber.VarBind] = [
+        ((1, 3, 6, 1, 2, 1, 33, 1, 9, n, 0), v) for n, (v, _, _) in enumerate(values, 1)
+    ]
     return Message(1, b"public", Pdu(PduType.RESPONSE, 4242, 0, 0, varbinds))
 
 
@@ -192,6 +194,7 @@ def test_the_encoded_response_fast_path_equals_the_general_encoder() -> None:
 def test_pysnmp_decodes_what_we_encode(module: Any, version: int, values: list[Any]) -> None:
     message = response_with(values)
     message.version = version
+    assert isinstance(message.pdu, Pdu)
     message.pdu.request_id = -12345
     decoded = pysnmp_decode(module, encode_message(message))
     pdu = module.apiMessage.get_pdu(decoded)

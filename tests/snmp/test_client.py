@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from typing import Any
 
 import pytest
 
@@ -59,7 +60,8 @@ async def test_walking_an_agent_with_field_quirks_gives_the_clean_reading(
     client: SnmpClient, start_agent: StartAgent, quirk: str
 ) -> None:
     clean = await start_agent(ups_mib(phases=3))
-    quirky = await start_agent(ups_mib(phases=3, **{quirk: True}))
+    flags: dict[str, Any] = {quirk: True}
+    quirky = await start_agent(ups_mib(phases=3, **flags))
 
     _, expected = await walk_reading(client, target_of(clean))
     _, reading = await walk_reading(client, target_of(quirky))

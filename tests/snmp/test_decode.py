@@ -16,8 +16,10 @@ from monitoring.snmp.decode import (
     END_OF_MIB_VIEW,
     NO_SUCH_INSTANCE,
     NO_SUCH_OBJECT,
+    SnmpException,
     decode,
 )
+from monitoring.snmp.decode import Value as DecodedValue
 from tests.snmp.agent_fixture import TimeTicks, ups_mib
 
 ON_BATTERY = mib.ALARM_OIDS["OnBattery"]
@@ -86,7 +88,7 @@ def test_a_three_phase_walk_gives_three_lines_per_table_in_index_order() -> None
     ],
 )
 def test_field_quirks_decode_to_the_same_reading_as_a_clean_agent(
-    quirk: str, kwargs: dict[str, bool]
+    quirk: str, kwargs: dict[str, Any]
 ) -> None:
     clean = decode(plain(ups_mib(phases=3, alarms=[ON_BATTERY])), RFC1628)
 
@@ -127,7 +129,9 @@ def test_no_varbinds_at_all_is_a_reachable_reading_full_of_none_never_zero() -> 
 
 
 @pytest.mark.parametrize("exception", [NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW, None])
-def test_snmp_exception_values_decode_to_none_without_a_note(exception: object) -> None:
+def test_snmp_exception_values_decode_to_none_without_a_note(
+    exception: SnmpException | None,
+) -> None:
     reading = decode(
         [(s(mib.UPS_ESTIMATED_CHARGE_REMAINING), exception), (s(mib.UPS_OUTPUT_SOURCE), 5)],
         RFC1628,
@@ -157,7 +161,7 @@ def test_an_exception_at_oid_dot_zero_falls_back_to_the_bare_scalar() -> None:
     ],
 )
 def test_a_value_of_the_wrong_type_is_none_plus_a_note(
-    obj: tuple[int, ...], value: object, field: str
+    obj: tuple[int, ...], value: DecodedValue, field: str
 ) -> None:
     reading = decode([(s(obj), value)], RFC1628)
 

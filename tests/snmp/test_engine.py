@@ -7,12 +7,14 @@ import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from monitoring import mib
+from monitoring.snmp.ber import Oid
+from monitoring.snmp.client import Target, WalkResult
 from monitoring.snmp.engine import PollEngine, PollJob, poll_sync
 from tests.snmp.agent_fixture import FakeAgent, ups_mib
 from tests.snmp.conftest import StartAgent, target_of
@@ -101,7 +103,7 @@ async def test_a_dead_ups_does_not_delay_twenty_live_ones(
 
     order = [job_id for job_id, _ in results]
     assert order[-1] == "dead"
-    assert sorted(order[:-1]) == sorted(f"live-{i}" for i in range(20))
+    assert sorted(map(str, order[:-1])) == sorted(f"live-{i}" for i in range(20))
     readings = dict(results)
     assert all(readings[f"live-{i}"].ident_name == f"UPS-{i}" for i in range(20))
     assert not readings["dead"].reachable
@@ -113,12 +115,14 @@ async def test_no_more_than_max_in_flight_polls_run_at_once(start_agent: StartAg
     in_flight = peak = 0
     original = engine.client.walk
 
-    async def counting_walk(*args: object, **kwargs: object) -> object:
+    async def counting_walk(
+        target: Target, roots: Sequence[Oid], *, scalars: Sequence[Oid] = ()
+    ) -> WalkResult:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
         try:
-            return await original(*args, **kwargs)  # type: ignore[arg-type]
+            return await original(target, roots, scalars=scalars)
         finally:
             in_flight -= 1
 
@@ -174,8 +178,6 @@ def agent_process() -> Iterator[list[int]]:
 
 
 def test_poll_sync_polls_from_blocking_code(agent_process: list[int]) -> None:
-    from monitoring.snmp.client import Target
-
     jobs = [
         PollJob(port, Target("127.0.0.1", port, timeout_s=1, retries=1)) for port in agent_process
     ]

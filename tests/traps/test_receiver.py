@@ -278,10 +278,11 @@ def test_a_new_ups_is_recognised_within_a_second(
         card.send(on_battery(), receiver.address)
         wait_for(stored(1))
         make_ups("UPS-N", "127.0.0.30")
-        wait_for(
-            lambda: card.send(on_battery(), receiver.address) or steps.recorded(),
-            timeout=5,
-            every=0.3,
-        )
+
+        def resend_until_recorded() -> bool:
+            card.send(on_battery(), receiver.address)
+            return bool(steps.recorded())
+
+        wait_for(resend_until_recorded, timeout=5, every=0.3)
     assert Trap.objects.filter(ups__name="UPS-N").exists()
     assert Trap.objects.filter(ups__isnull=True).exists()

@@ -36,7 +36,9 @@ BUCKET_CASES: list[tuple[str, list[tuple[float, float | None]], int, list[Bucket
 ]  # fmt: skip
 
 
-def _rows(b: Buckets, field: str = "load_pct") -> list[tuple[int, int, float, float, float]]:
+def _rows(
+    b: Buckets, field: str = "load_pct"
+) -> list[tuple[int, int, float | None, object, float | None]]:
     v = b.values[field]
     return [
         (int((t - T0).total_seconds()), n, v["min"][i], pytest.approx(v["avg"][i]), v["max"][i])
