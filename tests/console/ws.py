@@ -1,4 +1,5 @@
-"""A WebSocket test client over asgiref's ApplicationCommunicator.
+"""A WebSocket test client over asgiref's ApplicationCommunicator, for every consumer's
+tests (console, notification pop-ups).
 
 channels.testing.WebsocketCommunicator is the same thing, but importing `channels.testing`
 pulls in daphne (for its live-server test case), which this project does not install.
@@ -7,6 +8,7 @@ pulls in daphne (for its live-server test case), which this project does not ins
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -14,7 +16,9 @@ from asgiref.testing import ApplicationCommunicator
 
 
 class WebsocketClient(ApplicationCommunicator):  # type: ignore[misc]
-    def __init__(self, application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+    def __init__(
+        self, application: Any, path: str, headers: Sequence[tuple[bytes, bytes]] = ()
+    ) -> None:
         parsed = urlparse(path)
         super().__init__(
             application,
@@ -22,7 +26,7 @@ class WebsocketClient(ApplicationCommunicator):  # type: ignore[misc]
                 "type": "websocket",
                 "path": unquote(parsed.path),
                 "query_string": parsed.query.encode(),
-                "headers": headers,
+                "headers": list(headers),
                 "subprotocols": [],
                 "client": ("127.0.0.1", 50000),
                 "server": ("127.0.0.1", 8000),

@@ -18,6 +18,7 @@ from notifications.models import Notification
 from notifications.outbox import plan_pending
 from notifications.sender import create_test, deliver_due, deliver_one
 from notifications.transports.webhook import SIGNATURE_HEADER, verify
+from tests.console.ws import WebsocketClient
 from tests.factories import SiteFactory, UpsFactory, UserFactory
 from tests.notifications.factories import (
     T0,
@@ -26,7 +27,6 @@ from tests.notifications.factories import (
     make_rule,
     raise_alarm,
 )
-from tests.notifications.ws import WebsocketCommunicator
 
 
 def alarm_for(recipient: Any, channel: Any, **rule: Any) -> Any:
@@ -138,8 +138,8 @@ async def test_popup_reaches_every_session_and_ack_closes_all() -> None:
     recipient = await sync_to_async(RecipientFactory.create)(user=user)
     channel = await sync_to_async(ChannelFactory.create)(kind=ChannelKind.POPUP)
 
-    async def session(u: Any) -> WebsocketCommunicator:
-        c = WebsocketCommunicator(PopupConsumer.as_asgi(), "/ws/notifications/")
+    async def session(u: Any) -> WebsocketClient:
+        c = WebsocketClient(PopupConsumer.as_asgi(), "/ws/notifications/")
         c.scope["user"] = u
         connected, _ = await c.connect()
         assert connected
@@ -174,7 +174,7 @@ async def test_popup_reaches_every_session_and_ack_closes_all() -> None:
 async def test_popup_refuses_anonymous() -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    c = WebsocketCommunicator(PopupConsumer.as_asgi(), "/ws/notifications/")
+    c = WebsocketClient(PopupConsumer.as_asgi(), "/ws/notifications/")
     c.scope["user"] = AnonymousUser()
     connected, _ = await c.connect()
     assert not connected
