@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -30,6 +29,7 @@ from monitoring.scheduler import claim_due
 from monitoring.traps.events import TrapKind
 from monitoring.traps.receiver import ReceiverConfig, ReceiverThread
 from simulator import SimulatorThread, UpsSpec
+from tests.ports import free_port
 from tests.traps.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,12 +39,6 @@ UPS_TRAPS = "1.3.6.1.2.1.33.2"
 MINUTES_REMAINING_0 = "1.3.6.1.2.1.33.1.2.3.0"
 ALARM_DESCR_1 = "1.3.6.1.2.1.33.1.6.2.1.2.1"
 WELL_KNOWN_ON_BATTERY = "1.3.6.1.2.1.33.1.6.3.2"
-
-
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -17,24 +17,20 @@ from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, str, Path]]:
-    web_port = free_port(socket.SOCK_STREAM)
+    web_port = free_port(kind=socket.SOCK_STREAM)
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env["UNMS_DATA_DIR"] = str(tmp_path)  # its own SQLite database: the embedded mode
     process = subprocess.Popen(
         [sys.executable, "manage.py", "demo", "--port", str(web_port),
-         "--sim-port", str(free_port(socket.SOCK_DGRAM)),
-         "--trap-port", str(free_port(socket.SOCK_DGRAM)), "--no-incidents"],
+         "--sim-port", str(free_port()),
+         "--trap-port", str(free_port()), "--no-incidents"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     banner = ""

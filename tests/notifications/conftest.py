@@ -17,12 +17,7 @@ from aiosmtpd.controller import Controller
 
 from notifications.choices import ChannelKind
 from tests.notifications.factories import ChannelFactory, RecipientFactory
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +60,7 @@ class SmtpSink:
 
 class SmtpServer:
     def __init__(self, port: int | None = None) -> None:
-        self.sink = SmtpSink("127.0.0.1", port or free_port())
+        self.sink = SmtpSink("127.0.0.1", port or free_port(kind=socket.SOCK_STREAM))
         self.controller: Controller | None = None
 
     def start(self) -> SmtpSink:

@@ -8,7 +8,6 @@ import itertools
 import os
 import random
 import shutil
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,14 +17,9 @@ import pytest
 from monitoring.snmp import ber
 from monitoring.snmp.ber import NULL, Message, Oid, Pdu, PduType, decode_message, encode_message
 from simulator import Simulator, UpsSpec
+from tests.ports import free_port
 
 _octets = itertools.count(2)
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def fresh_address() -> str:
@@ -36,7 +30,7 @@ def fresh_address() -> str:
 
 def spec(name: str = "UPS-001", **options: Any) -> UpsSpec:
     address = options.pop("address", None) or fresh_address()
-    port = options.pop("port", None) or free_udp_port(address)
+    port = options.pop("port", None) or free_port(address)
     return UpsSpec(name=name, address=address, port=port, **options)
 
 

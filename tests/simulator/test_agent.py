@@ -7,7 +7,8 @@ import socket
 from monitoring.snmp import ber
 from monitoring.snmp.ber import Pdu, PduType, Tag, oid
 from simulator import Simulator, make_fleet
-from tests.simulator.conftest import StartSim, UdpPeer, free_udp_port, fresh_address, spec
+from tests.ports import free_port
+from tests.simulator.conftest import StartSim, UdpPeer, fresh_address, spec
 
 UPS = oid("1.3.6.1.2.1.33.1")
 BATTERY = [(*UPS, 2, n, 0) for n in range(1, 8)]
@@ -317,7 +318,7 @@ async def test_each_ups_answers_from_its_own_loopback_address(
     start_sim: StartSim, manager: UdpPeer
 ):
     base = fresh_address()
-    fleet = make_fleet(3, base, port=free_udp_port(base))
+    fleet = make_fleet(3, base, port=free_port(base))
     sim = await start_sim(*fleet)
     for ups in fleet:
         endpoint = sim.endpoint(ups.name)
@@ -338,7 +339,7 @@ async def test_a_busy_address_falls_back_to_127_0_0_1_on_the_next_ports(
     start_sim: StartSim, manager: UdpPeer
 ):
     address = fresh_address()
-    port = free_udp_port(address)
+    port = free_port(address)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
         squatter.bind((address, port))
         sim = await start_sim(spec("UPS-001", address=address, port=port))

@@ -21,7 +21,8 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto.rfc1902 import Integer32, ObjectIdentifier
 
 from simulator import SimulatorThread, make_fleet
-from tests.simulator.conftest import StartSim, free_udp_port, fresh_address, require_netsnmp, spec
+from tests.ports import free_port
+from tests.simulator.conftest import StartSim, fresh_address, require_netsnmp, spec
 
 UPS = "1.3.6.1.2.1.33.1"
 
@@ -111,7 +112,7 @@ def threaded_fleet() -> Iterator[SimulatorThread]:
     """net-snmp runs as a blocking subprocess: the simulator needs its own thread."""
     require_netsnmp()
     base = fresh_address()
-    fleet = make_fleet(3, base, port=free_udp_port(base), three_phase_every=3)
+    fleet = make_fleet(3, base, port=free_port(base), three_phase_every=3)
     with SimulatorThread(fleet, tick_s=0.05) as sim:
         yield sim
 

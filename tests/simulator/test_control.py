@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ import pytest
 from simulator import SimulatorThread, make_fleet
 from simulator.__main__ import main
 from simulator.control import send_command
-from tests.simulator.conftest import free_udp_port, fresh_address
+from tests.ports import free_port
+from tests.simulator.conftest import fresh_address
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def controlled() -> Iterator[tuple[SimulatorThread, str]]:
     base = fresh_address()
-    fleet = make_fleet(3, base, port=free_udp_port(base))
-    control = f"127.0.0.1:{free_udp_port()}"
-    with SimulatorThread(fleet, control=control, tick_s=0.05) as sim:
+    fleet = make_fleet(3, base, port=free_port(base))
+    # Port 0: the control server is TCP, and a probed number can meanwhile be taken (in a
+    # full run, by some client connection's ephemeral port).
+    with SimulatorThread(fleet, control=("127.0.0.1", 0), tick_s=0.05) as sim:
         assert sim.simulator is not None
         host, port = sim.simulator.control_bound  # type: ignore[misc]
         yield sim, f"{host}:{port}"
@@ -96,21 +99,22 @@ def test_the_ctl_command_prints_json_and_sets_the_exit_code(
 
 
 def test_ctl_without_a_running_simulator_reports_an_error(capsys: pytest.CaptureFixture[str]):
-    assert main(["ctl", "--control", f"127.0.0.1:{free_udp_port()}", "list"]) == 2
+    nobody = f"127.0.0.1:{free_port(kind=socket.SOCK_STREAM)}"
+    assert main(["ctl", "--control", nobody, "list"]) == 2
     assert "error" in capsys.readouterr().err
 
 
 def test_the_control_server_refuses_non_loopback_addresses():
     base = fresh_address()
-    fleet = make_fleet(1, base, port=free_udp_port(base))
+    fleet = make_fleet(1, base, port=free_port(base))
     with pytest.raises(ValueError, match="loopback"):
         SimulatorThread(fleet, control="0.0.0.0:1199").start()
 
 
 def test_python_m_simulator_run_serves_and_stops_on_sigterm(tmp_path: Path):
     base = fresh_address()
-    port = free_udp_port(base)
-    control = f"127.0.0.1:{free_udp_port()}"
+    port = free_port(base)
+    control = f"127.0.0.1:{free_port(kind=socket.SOCK_STREAM)}"
     fleet_file = tmp_path / "fleet.json"
     proc = subprocess.Popen(
         [

@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 
 from simulator.bench import run_bench
-from tests.simulator.conftest import free_udp_port, fresh_address
+from tests.ports import free_port
+from tests.simulator.conftest import fresh_address
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_one_simulator_process_answers_1500_getbulks_per_second():
     base = fresh_address()
-    port = free_udp_port(base)
+    port = free_port(base)
     proc = subprocess.Popen(
         [
             sys.executable,

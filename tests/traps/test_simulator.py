@@ -3,7 +3,6 @@ sends its traps from that address, and the receiver stores them against that UPS
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -13,16 +12,11 @@ from monitoring.models import Trap, Ups
 from monitoring.traps.events import TrapKind
 from monitoring.traps.receiver import ReceiverThread
 from simulator import SimulatorThread, UpsSpec
+from tests.ports import free_port
 from tests.traps import steps
 from tests.traps.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize(("version", "form"), [("2c", "plain"), ("2c", "zero"), ("1", "plain")])
