@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.roles import restrict_by_ups
 from alarms.choices import AlarmState
 from alarms.models import Alarm
 from alarms.permissions import can_acknowledge
@@ -63,6 +64,8 @@ class AlarmsOfUpsPayload(TypedDict):
     ups_id: int
     alarms: list[AlarmPayload]
     flood: FloodPayload
+    # Fleet-wide keys a restricted console gets recomputed for its scope (monitoring.live).
+    rescope: list[str]
 
 
 def alarm_payload(alarm: Alarm) -> AlarmPayload:
@@ -90,11 +93,16 @@ def _conf(key: str, default: int) -> int:
     return int(settings.UNMS.get("CONSOLE", {}).get(key, default))
 
 
-def flood_status() -> FloodPayload:
-    """> threshold alarms raised in the window (EEMUA 191: 10 per 10 min) is a flood."""
+def flood_status(user: Any = None) -> FloodPayload:
+    """> threshold alarms raised in the window (EEMUA 191: 10 per 10 min) is a flood.
+
+    With a user: counted over the UPSs the user sees (accounts.roles scope).
+    """
     threshold = _conf("FLOOD_THRESHOLD", 10)
     window_s = _conf("FLOOD_WINDOW_S", 600)
     recent = Alarm.objects.filter(raised_at__gte=timezone.now() - timedelta(seconds=window_s))
+    if user is not None:
+        recent = restrict_by_ups(user, recent)
     by_kind = list(recent.values("kind").annotate(n=Count("id")).order_by("-n", "kind")[:50])
     count = sum(row["n"] for row in by_kind)
     labels = {a.kind: a.kind_label for a in (Alarm(kind=row["kind"]) for row in by_kind[:3])}
@@ -107,20 +115,26 @@ def flood_status() -> FloodPayload:
     )
 
 
-def _live_alarms(ups_id: int | None = None) -> list[AlarmPayload]:
+def _live_alarms(ups_id: int | None = None, user: Any = None) -> list[AlarmPayload]:
     qs = Alarm.objects.filter(LIVE).select_related("ups__site")
+    if user is not None:
+        qs = restrict_by_ups(user, qs)
     if ups_id is not None:
         qs = qs.filter(ups_id=ups_id)
     return [alarm_payload(a) for a in qs.order_by("-raised_at", "-id")[:SNAPSHOT_LIMIT]]
 
 
-def snapshot(user: Any, ups_id: int | None = None) -> dict[str, Any]:
-    """Console snapshot contribution: the live list, flood status, may this user ack."""
-    return {
-        "alarms": _live_alarms(ups_id),
-        "flood": flood_status(),
-        "can_acknowledge": can_acknowledge(user),
+def snapshot(
+    user: Any, ups_id: int | None = None, keys: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Console snapshot contribution, within the user's scope: the live list, flood
+    status, may this user ack. `keys`: only those (a restricted console's rescope)."""
+    parts = {
+        "alarms": lambda: _live_alarms(ups_id, user),
+        "flood": lambda: flood_status(user),
+        "can_acknowledge": lambda: can_acknowledge(user),
     }
+    return {key: make() for key, make in parts.items() if keys is None or key in keys}
 
 
 def push_ups(ups_ids: Iterable[int]) -> None:
@@ -129,7 +143,11 @@ def push_ups(ups_ids: Iterable[int]) -> None:
     for ups_id in ups_ids:
         push(
             AlarmsOfUpsPayload(
-                type="alarms.ups", ups_id=ups_id, alarms=_live_alarms(ups_id), flood=flood
+                type="alarms.ups",
+                ups_id=ups_id,
+                alarms=_live_alarms(ups_id),
+                flood=flood,
+                rescope=["flood"],
             )
         )
         push_state(ups_id)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from alarms import lifecycle
 from alarms.export import csv_rows
 from alarms.filters import DEFAULT_VIEW, AlarmFilterForm, filter_alarms, paginate, sorted_alarms
-from alarms.models import Alarm
 from alarms.permissions import can_acknowledge
+from alarms.scope import scoped_form, visible_alarms
 
 MAX_COMMENT = 1000
 
@@ -27,7 +27,7 @@ def _form(request: HttpRequest) -> AlarmFilterForm:
     data = request.GET.copy()
     if not any(k for k in data if k not in ("after",)):
         data.update(DEFAULT_VIEW)
-    return AlarmFilterForm(data)
+    return scoped_form(AlarmFilterForm(data), request.user)
 
 
 def _conf(key: str) -> int:
@@ -40,7 +40,10 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     page = None
     if form.is_valid():
-        qs, sort = sorted_alarms(filter_alarms(form.cleaned_data), form.cleaned_data["sort"])
+        qs, sort = sorted_alarms(
+            filter_alarms(form.cleaned_data, visible_alarms(request.user)),
+            form.cleaned_data["sort"],
+        )
         page = paginate(qs, sort, request.GET.get("after"), _conf("PAGE_SIZE"), _conf("COUNT_CAP"))
     query = request.GET.copy()
     query.pop("after", None)
@@ -64,7 +67,9 @@ def alarm_export(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    qs, _ = sorted_alarms(filter_alarms(form.cleaned_data), form.cleaned_data["sort"])
+    qs, _ = sorted_alarms(
+        filter_alarms(form.cleaned_data, visible_alarms(request.user)), form.cleaned_data["sort"]
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(csv_rows(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="alarms-{stamp}.csv"'
@@ -74,7 +79,9 @@ def alarm_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alarm = get_object_or_404(Alarm.objects.select_related("ups__site", "acknowledged_by"), pk=pk)
+    alarm = get_object_or_404(
+        visible_alarms(request.user).select_related("ups__site", "acknowledged_by"), pk=pk
+    )
     events = alarm.events.select_related("user").order_by("at", "id")
     return render(
         request,
@@ -106,7 +113,9 @@ def alarm_acknowledge(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.warning(request, "No alarm selected.")
         return _back(request)
-    changed = lifecycle.acknowledge(ids, request.user, text)
+    # Ids of alarms outside the user's scope are ignored, like ids that do not exist.
+    ids = list(visible_alarms(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+    changed = lifecycle.acknowledge(ids, request.user, text) if ids else 0
     messages.success(request, f"{changed} alarm(s) acknowledged.")
     return _back(request)
 
@@ -116,7 +125,7 @@ def alarm_acknowledge(request: HttpRequest) -> HttpResponse:
 def alarm_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_acknowledge(request.user):
         raise PermissionDenied("You may not comment alarms.")
-    alarm = get_object_or_404(Alarm, pk=pk)
+    alarm = get_object_or_404(visible_alarms(request.user), pk=pk)
     text = request.POST.get("comment", "").strip()[:MAX_COMMENT]
     if text:
         lifecycle.comment(alarm, request.user, text)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
-from api.auth import address_allowed, authenticate
+from accounts.roles import restrict
+from api.auth import address_allowed, authenticate, token_from
 from api.serialize import state_of
 from monitoring.choices import UpsState
 from monitoring.models import Measurement, Ups
@@ -165,14 +167,23 @@ def exposition(upses: list[Ups]) -> Iterator[str]:
                     yield f"{gauge.name}{labels(_base_labels(ups) | extra)} {number(value)}"
 
 
+@require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
-    """GET /metrics: an API token, a logged-in session, or an allow-listed address."""
-    if not address_allowed(request):
+    """GET /metrics: an API token, a logged-in session, or an allow-listed address.
+
+    A token or session sees its user's scope (accounts.roles); an allow-listed address
+    without either (the Prometheus server the administrator listed) sees the whole fleet.
+    """
+    qs = Ups.objects.select_related("site__region", "status__measurement").order_by("name")
+    if token_from(request) is not None or request.user.is_authenticated:
+        user, failure = authenticate(request)
+        if failure is not None:
+            return failure
+        qs = restrict(user, qs, "site")
+    elif not address_allowed(request):
         _, failure = authenticate(request)
         if failure is not None:
             return failure
-    upses: list[Any] = list(
-        Ups.objects.select_related("site__region", "status__measurement").order_by("name")
-    )
+    upses: list[Any] = list(qs)
     body = "\n".join(exposition(upses)) + "\n"
     return HttpResponse(body, content_type=CONTENT_TYPE)

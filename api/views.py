@@ -14,8 +14,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import restrict
 from alarms.filters import AlarmFilterForm, filter_alarms, paginate, sorted_alarms
 from alarms.models import Alarm
+from alarms.scope import scoped_form, visible_alarms
 from api import serialize
 from api.auth import api_view
 from monitoring.choices import UpsState
@@ -27,10 +29,10 @@ MAX_EPISODES = 500
 MAX_ALARM_PAGE = 500
 
 
-def _upses() -> Any:
-    return Ups.objects.select_related("site__region", "status__measurement").order_by(
-        "site__name", "name"
-    )
+def _upses(user: Any) -> Any:
+    """The UPSs the caller sees: the token's user's scope (accounts.roles)."""
+    qs = Ups.objects.select_related("site__region", "status__measurement")
+    return restrict(user, qs, "site").order_by("site__name", "name")
 
 
 def _bad_request(message: str, **extra: Any) -> JsonResponse:
@@ -40,7 +42,7 @@ def _bad_request(message: str, **extra: Any) -> JsonResponse:
 @api_view
 def fleet(request: HttpRequest) -> JsonResponse:
     """Every UPS with its state and key values; ?state=, ?site= and ?region= (ids) filter."""
-    qs = _upses()
+    qs = _upses(request.user)
     for param, lookup in (("site", "site_id"), ("region", "site__region_id")):
         if value := request.GET.get(param):
             if not value.isdigit():
@@ -63,7 +65,7 @@ def fleet(request: HttpRequest) -> JsonResponse:
 
 @api_view
 def ups_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    ups = get_object_or_404(_upses(), pk=pk)
+    ups = get_object_or_404(_upses(request.user), pk=pk)
     data = serialize.ups_detail(ups)
     data["links"] = {
         "readings": reverse("api:readings", args=[pk]),
@@ -84,7 +86,7 @@ def episodes(ups: Ups, window: Window) -> list[dict[str, Any]]:
 
 
 def _readings(request: HttpRequest, pk: int) -> tuple[Ups, dict[str, Any]] | JsonResponse:
-    ups = get_object_or_404(Ups, pk=pk)
+    ups = get_object_or_404(_upses(request.user), pk=pk)
     try:
         window = parse_window(request.GET.dict())
     except BadWindow as exc:
@@ -123,7 +125,7 @@ def readings_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @api_view
 def alarms(request: HttpRequest) -> JsonResponse:
     """Alarm search with the history page's filters; keyset pages via `next`."""
-    form = AlarmFilterForm(request.GET)
+    form = scoped_form(AlarmFilterForm(request.GET), request.user)
     if not form.is_valid():
         return _bad_request("invalid filter", errors=form.errors.get_json_data())
     try:
@@ -132,7 +134,9 @@ def alarms(request: HttpRequest) -> JsonResponse:
         )
     except ValueError:
         return _bad_request("limit must be a number")
-    qs, sort = sorted_alarms(filter_alarms(form.cleaned_data), form.cleaned_data["sort"])
+    qs, sort = sorted_alarms(
+        filter_alarms(form.cleaned_data, visible_alarms(request.user)), form.cleaned_data["sort"]
+    )
     page = paginate(
         qs, sort, request.GET.get("after"), max(limit, 1), settings.UNMS["ALARMS"]["COUNT_CAP"]
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from accounts.roles import restrict
 from monitoring.choices import UpsState
 from monitoring.models import Measurement, Site, Ups, UpsStatus
 
@@ -60,13 +62,17 @@ def _tile(ups: Ups) -> UpsTile:
     return UpsTile(ups, UpsState(status.state), status.reasons, status.measurement)
 
 
-def fleet_overview() -> FleetOverview:
-    """Every site with its UPSs; three queries whatever the fleet size."""
-    upses = Ups.objects.select_related("site", "status", "status__measurement").order_by(
-        "site__name", "name"
-    )
+def fleet_overview(user: Any) -> FleetOverview:
+    """Every site the user sees with its UPSs (accounts.roles scope); three queries
+    whatever the fleet size."""
+    upses = restrict(
+        user,
+        Ups.objects.select_related("site", "status", "status__measurement"),
+        "site",
+    ).order_by("site__name", "name")
     groups: dict[int, SiteGroup] = {
-        site.pk: SiteGroup(site) for site in Site.objects.select_related("region")
+        site.pk: SiteGroup(site)
+        for site in restrict(user, Site.objects.select_related("region"), "")
     }
     counts: Counter[UpsState] = Counter()
     for ups in upses:

@@ -238,11 +238,14 @@ def push_poll_outcome(outcome: Any) -> bool:
 # --- snapshot: what a console gets when it (re)connects --------------------------------
 
 
-def fleet_states(ups_id: int | None = None) -> list[UpsStatePayload]:
-    """Every enabled UPS's tile (one query), or one UPS's."""
+def fleet_states(user: Any, ups_id: int | None = None) -> list[UpsStatePayload]:
+    """The tile of every UPS the user sees (one query), or one UPS's."""
+    from accounts.roles import restrict
     from monitoring.models import Ups
 
-    upses = Ups.objects.select_related("status", "status__measurement").order_by("pk")
+    upses = restrict(
+        user, Ups.objects.select_related("status", "status__measurement"), "site"
+    ).order_by("pk")
     if ups_id is not None:
         upses = upses.filter(pk=ups_id)
     payloads = []
@@ -264,13 +267,15 @@ def _contributors() -> tuple[Callable[..., Mapping[str, Any]], ...]:
 
 
 def snapshot(user: Any, ups_id: int | None = None) -> SnapshotPayload:
-    """The full picture for one console: tiles, plus what other apps add (alarms).
+    """The full picture for one console, within the user's scope: tiles, plus what other
+    apps add (alarms).
 
     Other apps join through settings, like the after-poll steps: monitoring never
-    imports alarms.
+    imports alarms. A contributor takes (user, ups_id) and limits what it returns to
+    what the user may see (accounts.roles).
     """
     payload = SnapshotPayload(
-        type="fleet.snapshot", at=timezone.now().isoformat(), upses=fleet_states(ups_id)
+        type="fleet.snapshot", at=timezone.now().isoformat(), upses=fleet_states(user, ups_id)
     )
     for contribute in _contributors():
         try:
@@ -279,3 +284,28 @@ def snapshot(user: Any, ups_id: int | None = None) -> SnapshotPayload:
             # A broken contributor must not leave the console without its tiles.
             log.exception("live snapshot contributor %s failed", contribute)
     return payload
+
+
+# --- scope of pushes ---------------------------------------------------------------------
+#
+# Pushes go to groups every console joins, whoever is logged in; the consumer drops those
+# about UPSs outside its user's scope (monitoring.consumers). A payload may also carry
+# fleet-wide aggregates (the alarm flood count): it names them in `RESCOPE`, and a
+# restricted console gets them recomputed for its user from the snapshot contributors
+# instead of the fleet-wide values.
+
+RESCOPE = "rescope"
+
+
+def rescoped(user: Any, keys: Iterable[str]) -> dict[str, Any]:
+    """The snapshot contributors' values of `keys` for `user` (their scope)."""
+    wanted = set(keys)
+    values: dict[str, Any] = {}
+    for contribute in _contributors():
+        try:
+            part = contribute(user, None, keys=frozenset(wanted))
+        except Exception:
+            log.exception("live snapshot contributor %s failed", contribute)
+            continue
+        values.update({k: v for k, v in part.items() if k in wanted})
+    return values

@@ -42,6 +42,15 @@ class PreferenceForm(forms.ModelForm):  # type: ignore[type-arg]
         model = UserPreference
         fields = ["theme", "default_view", "default_map", "columns"]
 
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # Only the sites the user may see (accounts.roles scope).
+            from accounts.roles import visible_sites
+
+            field = self.fields["default_map"]
+            field.queryset = visible_sites(user).order_by("name")  # type: ignore[attr-defined]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("default_view") == DefaultView.MAP and not data.get("default_map"):

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import restrict, visible_sites
 from monitoring import trends
 from monitoring.choices import UpsState
 from monitoring.fleet import fleet_overview
@@ -59,11 +60,16 @@ def fleet(request: HttpRequest) -> HttpResponse:
     """The live dashboard. `?view=all|problems` overrides the user's start page."""
     pref = preference_for(request.user)
     view = request.GET.get("view", "")
-    if not view and pref.default_view == DefaultView.MAP and pref.default_map_id:
+    if (
+        not view
+        and pref.default_view == DefaultView.MAP
+        and pref.default_map_id
+        and visible_sites(request.user).filter(pk=pref.default_map_id).exists()
+    ):
         return redirect("site-map", pk=pref.default_map_id)
     if view not in (DefaultView.ALL, DefaultView.PROBLEMS):
         view = DefaultView.PROBLEMS if pref.default_view == DefaultView.PROBLEMS else "all"
-    context = _console_context(request) | {"fleet": fleet_overview(), "view": view}
+    context = _console_context(request) | {"fleet": fleet_overview(request.user), "view": view}
     return render(request, "monitoring/fleet.html", context)
 
 
@@ -81,7 +87,10 @@ def console_messages(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def site_map(request: HttpRequest, pk: int) -> HttpResponse:
-    site = get_object_or_404(Site.objects.select_related("region"), pk=pk)
+    # Outside the user's scope: 404, as for a site that does not exist.
+    site = get_object_or_404(
+        restrict(request.user, Site.objects.select_related("region"), ""), pk=pk
+    )
     site_map_row = SiteMap.objects.filter(site=site).first()
     upses = list(
         Ups.objects.filter(site=site)
@@ -101,7 +110,7 @@ def site_map(request: HttpRequest, pk: int) -> HttpResponse:
         "has_image": bool(site_map_row and site_map_row.image),
         "placed": placed,
         "unplaced": unplaced,
-        "sites": Site.objects.order_by("name"),
+        "sites": visible_sites(request.user).order_by("name"),
         "max_mb": _max_mb(),
     }
     return render(request, "monitoring/site_map.html", context)
@@ -176,7 +185,7 @@ def _drop_image(row: SiteMap) -> None:
 def site_map_image(request: HttpRequest, pk: int) -> FileResponse:
     """The floor plan, with the type checked at upload and nosniff: the browser never
     guesses, and a CSP forbids anything active should the bytes be read as a document."""
-    row = SiteMap.objects.filter(site_id=pk).first()
+    row = restrict(request.user, SiteMap.objects.all(), "site").filter(site_id=pk).first()
     if row is None or not row.image or not row.image_type:
         raise Http404("no image for this site")
     try:
@@ -198,20 +207,25 @@ def site_map_image(request: HttpRequest, pk: int) -> FileResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     pref = preference_for(request.user)
     if request.method == "POST":
-        form = PreferenceForm(request.POST, instance=pref)
+        form = PreferenceForm(request.POST, instance=pref, user=request.user)
         if form.is_valid():
             form.save()
             messages.success(request, "Preferences saved.")
             return redirect("preferences")
     else:
-        form = PreferenceForm(instance=pref)
+        form = PreferenceForm(instance=pref, user=request.user)
     return render(request, "monitoring/preferences.html", {"form": form, "pref": pref})
 
 
 @login_required
+@require_GET
 def ups_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Outside the user's scope: 404, as for a UPS that does not exist.
     ups = get_object_or_404(
-        Ups.objects.select_related("site__region", "status__measurement"), pk=pk
+        restrict(
+            request.user, Ups.objects.select_related("site__region", "status__measurement"), "site"
+        ),
+        pk=pk,
     )
     status = getattr(ups, "status", None)
     return render(

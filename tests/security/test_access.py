@@ -32,10 +32,10 @@ REQUIREMENTS: dict[str, tuple[Role | None, Role | None]] = {
     "logout": (PUBLIC, PUBLIC),
     # The API's schema describes no data; public like any OpenAPI document.
     "api:openapi": (PUBLIC, Role.ADMINISTRATOR),
-    # Read-only views that answer POST like GET (no state change; reported to their owners:
-    # they should be GET-only).
-    "metrics": (Role.VIEWER, Role.VIEWER),
-    "ups-detail": (Role.VIEWER, Role.VIEWER),
+    # Read-only pages: GET for viewers, any other method 405 for everyone (default POST
+    # requirement: the test sees non-administrators refused).
+    "metrics": (Role.VIEWER, Role.ADMINISTRATOR),
+    "ups-detail": (Role.VIEWER, Role.ADMINISTRATOR),
     # Operators' actions.
     "alarms:acknowledge": (Role.OPERATOR, Role.OPERATOR),
     "alarms:comment": (Role.OPERATOR, Role.OPERATOR),
