@@ -47,6 +47,24 @@ def page(chromium: Any, live_server_ws: LiveServer, estate: dict[str, Ups]) -> A
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.errors = errors
+    # Chromium reports what the CSP blocked on the console ("Refused to apply inline
+    # style ... violates the following Content Security Policy directive").
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            violations.append(f"{page.url}: {msg.text}")
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.csp_violations = violations
+    # Where each one comes from (file, line, column), for the failure message.
+    page.add_init_script(
+        "window.__csp = [];"
+        "document.addEventListener('securitypolicyviolation', (e) => window.__csp.push("
+        "`${e.effectiveDirective} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));"
+    )
     yield page
     context.close()
 
@@ -213,3 +231,52 @@ def test_the_ups_page_draws_its_charts(
         pytest.skip("the UPS page has no charts yet (trend charts not landed)")
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20 * SECOND)
     screenshot(page, "ups-detail")
+
+
+def test_no_page_breaks_the_content_security_policy(
+    page: Any, live_server_ws: LiveServer, estate: dict[str, Ups]
+) -> None:
+    """Every console page under the site's CSP (script-src/style-src 'self'): nothing
+    blocked, neither at load nor once the scripts have drawn (charts, map, panel)."""
+    site = Site.objects.get(name="Test branch")
+    ups = estate["UPS-002"]
+    for path, ready in (
+        ("/", "body[data-live=live]"),
+        (f"/ups/{ups.pk}/", ".js-plotly-plot .main-svg"),
+        ("/alarms/?state=&sort=newest", "table.alarms"),
+        (f"/alarms/?state=&sort=newest&ups={ups.pk}", "table.alarms"),
+        (f"/sites/{site.pk}/map/", "main"),
+        ("/preferences/", "main"),
+    ):
+        page.goto(live_server_ws.url + path)
+        page.wait_for_selector(ready, timeout=20 * SECOND)
+        page.wait_for_timeout(500)
+    # Hovering a chart draws plotly's hover layer (it styles through the CSSOM).
+    page.goto(f"{live_server_ws.url}/ups/{ups.pk}/")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20 * SECOND)
+    page.locator(".js-plotly-plot").first.hover()
+    page.wait_for_timeout(500)
+    where = page.evaluate("window.__csp")
+    assert not page.csp_violations, "\n".join(page.csp_violations + where)
+
+
+def test_bulk_acknowledge_asks_first(page: Any, live_server_ws: LiveServer) -> None:
+    """The confirmation is static JS (js/confirm.js), not an inline handler: declining it
+    sends nothing."""
+    page.goto(live_server_ws.url + "/alarms/?state=unacknowledged&sort=newest")
+    boxes = page.locator("input[name=alarm]")
+    if boxes.count() == 0:
+        pytest.skip("no unacknowledged alarm left by the earlier tests")
+    boxes.first.check()
+    asked: list[str] = []
+
+    def decline(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.get_by_role("button", name="Acknowledge selected").click()
+    page.wait_for_timeout(500)
+    assert asked == ["Acknowledge the selected alarms?"]
+    assert "/alarms/" in page.url
+    assert page.locator("input[name=alarm]").count() == boxes.count()
