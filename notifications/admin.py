@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from monitoring.forms import SecretField
 from notifications import sender, tasks
 from notifications.choices import ChannelKind
 from notifications.models import (
@@ -21,7 +22,22 @@ from notifications.models import (
 
 
 class ChannelForm(forms.ModelForm):
+    """The webhook secret is write-only (monitoring.forms.SecretField): never rendered
+    back, empty keeps the stored one, 'clear' removes it."""
+
     url = forms.URLField(label="Webhook URL", required=False, max_length=500, assume_scheme="https")
+    secret = SecretField(
+        label="Webhook secret",
+        required=False,
+        max_length=200,
+        help_text="Key of the HMAC-SHA256 signature header; empty: unsigned. "
+        "Stored encrypted and never shown again.",
+    )
+    clear_secret = forms.BooleanField(
+        label="Clear the webhook secret",
+        required=False,
+        help_text="Webhooks are then sent unsigned.",
+    )
 
     class Meta:
         model = Channel
@@ -31,16 +47,39 @@ class ChannelForm(forms.ModelForm):
             "enabled",
             "url",
             "secret",
+            "clear_secret",
             "program_path",
             "program_args",
             "timeout_s",
             "sound",
         ]
-        widgets = {"secret": forms.PasswordInput(render_value=True)}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.editing = self.instance.pk is not None
+        # Captured before construct_instance() overwrites the instance during validation.
+        self._stored_secret = self.instance.secret if self.editing else ""
+        self.initial.pop("secret", None)
+        if self.editing:
+            self.fields["secret"].help_text = (
+                "A secret is stored. " if self._stored_secret else "No secret is stored. "
+            ) + "Leave empty to keep it; stored encrypted and never shown."
+        else:
+            self.fields.pop("clear_secret", None)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.editing:
+            return cleaned
+        typed = cleaned.get("secret")
+        if cleaned.get("clear_secret"):
+            if typed:
+                self.add_error("clear_secret", "Either type a new secret or clear it, not both.")
+            cleaned["secret"] = ""
+        elif not typed and "secret" not in self.errors:
+            cleaned["secret"] = self._stored_secret
+        return cleaned
 
     def clean_kind(self) -> str:
         kind = self.cleaned_data["kind"]
@@ -66,6 +105,11 @@ class ChannelAdmin(admin.ModelAdmin):
                 super().__init__(*args, user=request.user, **kw)
 
         return WithUser
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        # Nothing stored yet on the add page: no secret to clear.
+        return fields if obj is not None else [f for f in fields if f != "clear_secret"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.kind == ChannelKind.PROGRAM and not request.user.is_superuser:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from monitoring.choices import ConditionKind, Severity
+from monitoring.fields import EncryptedTextField
 from monitoring.models import Region, Site, Ups
 from notifications.choices import ChannelKind, Event, State, Trigger
 from notifications.validators import validate_program_path, validate_webhook_url
@@ -34,8 +35,9 @@ class Channel(models.Model):
     url = models.URLField(
         "webhook URL", max_length=500, blank=True, validators=[validate_webhook_url]
     )
-    # Secret: never shown in lists, logs or the notification log.
-    secret = models.CharField(
+    # Secret: encrypted at rest, write-only in the admin, never in lists, logs, the audit
+    # log or the notification log.
+    secret = EncryptedTextField(
         "webhook secret",
         max_length=200,
         blank=True,
