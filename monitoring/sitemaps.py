@@ -95,7 +95,34 @@ def validate_image(upload: UploadedFile) -> ImageInfo:
         raise ValidationError("Only PNG, JPEG or WebP images are accepted (no SVG).")
     if (info.width or 0) > MAX_SIDE_PX or (info.height or 0) > MAX_SIDE_PX:
         raise ValidationError(f"The image is larger than {MAX_SIDE_PX} pixels on a side.")
+    if not _ends_as_it_should(upload, info.mime, upload.size):
+        # An image header with something appended (HTML, a ZIP, a script): a polyglot.
+        raise ValidationError("The file is not a well-formed PNG, JPEG or WebP image.")
     return info
+
+
+# Trailing bytes some tools leave after a JPEG's end-of-image marker (padding only).
+_JPEG_PADDING = b"\x00\r\n \t"
+
+
+def _ends_as_it_should(upload: UploadedFile, mime: str, size: int) -> bool:
+    """The file ends where its format says: PNG with its IEND chunk, JPEG with its EOI
+    marker, WebP at the length its RIFF header gives. The served type and nosniff keep a
+    browser from running a polyglot anyway; this refuses the common kind outright."""
+    tail_len = min(size, 64)
+    upload.seek(size - tail_len)
+    tail = upload.read(tail_len)
+    upload.seek(0)
+    if mime == "image/png":
+        return tail.endswith(b"IEND\xae\x42\x60\x82")
+    if mime == "image/jpeg":
+        return tail.rstrip(_JPEG_PADDING).endswith(b"\xff\xd9")
+    if mime == "image/webp":
+        upload.seek(4)
+        riff_size = int.from_bytes(upload.read(4), "little")
+        upload.seek(0)
+        return riff_size + 8 + (riff_size & 1) == size or riff_size + 8 == size
+    return False
 
 
 def clamp_fraction(value: object) -> float:
