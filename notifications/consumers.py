@@ -15,8 +15,10 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.roles import visible_ups_ids
 from notifications.choices import ChannelKind, State
 from notifications.messages import message_for
 from notifications.models import Notification
@@ -68,7 +70,13 @@ class PopupConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _unacknowledged(self) -> list[dict[str, Any]]:
-        rows = list(self._mine().select_related("channel").order_by("sent_at", "id")[:REPLAY_LIMIT])
+        mine = self._mine()
+        # Only alarms of UPSs the user sees (accounts.roles scope), before the limit;
+        # test pop-ups have no alarm.
+        ids = visible_ups_ids(self.scope["user"])
+        if ids is not None:
+            mine = mine.filter(Q(alarm__isnull=True) | Q(alarm__ups_id__in=ids))
+        rows = list(mine.select_related("channel").order_by("sent_at", "id")[:REPLAY_LIMIT])
         # Rows sent together as one digest are shown together again.
         by_sent: dict[tuple[Any, int], list[Notification]] = {}
         for r in rows:

@@ -57,6 +57,26 @@ def popup_payload(message: Message, sound: bool) -> dict[str, Any]:
     }
 
 
+def within_scope(message: Message, user: Any) -> Message | None:
+    """`message` with only the alarms of UPSs the user sees (accounts.roles scope); None
+    when that leaves nothing. Rules are written per region or site by administrators, a
+    pop-up still must not show a restricted user another branch's UPS."""
+    from accounts.roles import visible_ups_ids
+    from notifications.messages import Message, digest_subject
+
+    ids = visible_ups_ids(user)
+    if ids is None:
+        return message
+    visible = set(ids)
+    keep = tuple(i for i in message.items if i.get("ups_id") is None or i["ups_id"] in visible)
+    if len(keep) == len(message.items):
+        return message
+    if not keep:
+        return None
+    # The ids stay whole: acknowledging the pop-up settles the hidden rows too.
+    return Message(message.kind, digest_subject(keep), keep, message.notification_ids)
+
+
 class PopupTransport(Transport):
     kind = ChannelKind.POPUP
 
@@ -68,6 +88,10 @@ class PopupTransport(Transport):
         if layer is None:
             raise TransportError("no channel layer configured", permanent=True)
         group = user_group(recipient.user_id or 0)
+        scoped = within_scope(message, recipient.user)
+        if scoped is None:
+            return {"group": group, "skipped": "no alarm within the user's scope"}
+        message = scoped
         try:
             async_to_sync(layer.group_send)(
                 group, {"type": "popup.show", "popup": popup_payload(message, self.channel.sound)}

@@ -52,12 +52,14 @@ class World:
         return getattr(self, key)
 
 
-def _branch(tag: str) -> Branch:
+def _branch(tag: str, with_alarm: bool = True) -> Branch:
     region = RegionFactory.create(name=f"Region {tag}")
     site = SiteFactory.create(name=f"Site {tag}", region=region)
     ups = UpsFactory.create(name=f"ups-{tag.lower()}-1", site=site)
     m = MeasurementFactory.create(ups=ups)
     UpsStatus.objects.create(ups=ups, state=UpsState.WARNING, measurement=m)
+    if not with_alarm:
+        return Branch(region, site, ups, Alarm())
     alarm = OpenAlarmFactory.create(
         ups=ups, message=f"{tag.lower()}-alarm-message", raised_at=timezone.now()
     )
@@ -336,3 +338,58 @@ async def test_a_scope_narrowed_while_connected_applies_from_the_next_snapshot()
     await sync_to_async(live.push_state)(world.b.ups.pk)
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("in_memory_layer")
+async def test_pop_ups_show_a_scoped_user_only_their_branches() -> None:
+    """A rule may send another branch's alarm to a regional operator's pop-ups: it is
+    neither pushed nor replayed to them."""
+    from notifications.choices import ChannelKind, Trigger
+    from notifications.consumers import PopupConsumer
+    from notifications.outbox import plan_pending
+    from notifications.sender import deliver_due
+    from tests.notifications.factories import (
+        T0,
+        ChannelFactory,
+        RecipientFactory,
+        make_rule,
+        raise_alarm,
+    )
+
+    def setup() -> tuple[Any, Any, Any]:
+        world = World(_branch("Alpha", with_alarm=False), _branch("Bravo", with_alarm=False))
+        user, _ = scoped_user(world, "operator by region")
+        recipient = RecipientFactory.create(user=user)
+        channel = ChannelFactory.create(kind=ChannelKind.POPUP)
+        make_rule([(Trigger.IMMEDIATE, 0)], [(recipient, channel)])
+        return world, user, raise_alarm
+
+    world, user, _ = await sync_to_async(setup)()
+
+    async def session() -> WebsocketClient:
+        c = WebsocketClient(PopupConsumer.as_asgi(), "/ws/notifications/")
+        c.scope["user"] = user
+        connected, _ = await c.connect()
+        assert connected
+        return c
+
+    tab = await session()
+    await sync_to_async(raise_alarm)(world.b.ups, T0)
+    await sync_to_async(plan_pending)(T0)
+    await sync_to_async(deliver_due)(T0)
+    assert await tab.receive_nothing(timeout=0.3)
+
+    await sync_to_async(raise_alarm)(world.a.ups, T0)
+    await sync_to_async(plan_pending)(T0)
+    await sync_to_async(deliver_due)(T0)
+    shown = await tab.receive_json_from()
+    assert [a["ups"] for a in shown["popup"]["alarms"]] == [world.a.ups.name]
+
+    later = await session()  # the replay: Alpha's pop-up only
+    replayed = await later.receive_json_from()
+    assert [a["ups"] for a in replayed["popup"]["alarms"]] == [world.a.ups.name]
+    assert await later.receive_nothing(timeout=0.3)
+    for c in (tab, later):
+        await c.disconnect()
