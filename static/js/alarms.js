@@ -3,12 +3,12 @@
 // HP-HMI / ISA-18.2 rules kept here: unacknowledged first, then severity, then time;
 // only the unacknowledged marker flashes (1 Hz, CSS), never the text; silencing the horn
 // is not acknowledging, and the next new alarm sounds again; a screen-reader live
-// region announces new critical alarms.
+// region announces new critical alarms. The horn itself (horn.js) is shared with the
+// notification pop-ups.
+
+import { horn } from "./horn.js";
 
 const SEVERITY_RANK = { critical: 2, warning: 1 };
-// Tones at least 20 % apart (NUREG-0700), so two priorities sounding together differ.
-const TONES = { critical: { hz: 880, pulses: 3 }, warning: { hz: 660, pulses: 1 } };
-const HORN_REPEAT_MS = 2500;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -28,88 +28,6 @@ function fingerprint(a, canAck) {
   return [a.state, a.severity, a.message, a.latched, canAck].join("|");
 }
 
-class Horn {
-  constructor(button, silenceButton) {
-    this.button = button;
-    this.silenceButton = silenceButton;
-    this.context = null;
-    this.timer = null;
-    this.severity = null;
-    button.addEventListener("click", () => this.toggle());
-    silenceButton.addEventListener("click", () => this.silence());
-    this.show();
-  }
-
-  get armed() {
-    return this.context !== null && this.context.state === "running";
-  }
-
-  async toggle() {
-    if (this.armed) {
-      await this.context.suspend();
-      this.silence();
-    } else {
-      // Created and resumed inside the click: browsers allow audio after a gesture.
-      const Context = window.AudioContext || window.webkitAudioContext;
-      if (!Context) return;
-      if (!this.context) {
-        this.context = new Context();
-        this.context.addEventListener("statechange", () => this.show());
-      }
-      await this.context.resume();
-      this.tone("warning", 0.15); // a short chirp: the operator hears it works
-    }
-    this.show();
-  }
-
-  show() {
-    const armed = this.armed;
-    this.button.textContent = armed ? "Sound: ARMED" : "Sound: OFF — click to arm";
-    this.button.setAttribute("aria-pressed", String(armed));
-    this.button.classList.toggle("sound-off", !armed);
-    this.button.classList.toggle("sound-armed", armed);
-    document.body.dataset.sound = armed ? "armed" : "off";
-  }
-
-  tone(severity, seconds = 0.25) {
-    if (!this.armed) return;
-    const { hz, pulses } = TONES[severity] || TONES.warning;
-    const now = this.context.currentTime;
-    for (let i = 0; i < pulses; i += 1) {
-      const osc = this.context.createOscillator();
-      const gain = this.context.createGain();
-      osc.frequency.value = hz;
-      osc.type = "square";
-      const start = now + i * (seconds + 0.12);
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + seconds);
-      osc.connect(gain).connect(this.context.destination);
-      osc.start(start);
-      osc.stop(start + seconds + 0.05);
-    }
-  }
-
-  // Sound (and keep sounding) for the worst of the alarms that want the horn.
-  sound(severity) {
-    if ((SEVERITY_RANK[severity] || 0) > (SEVERITY_RANK[this.severity] || 0)) {
-      this.severity = severity;
-    }
-    this.silenceButton.disabled = false;
-    if (this.timer) return;
-    this.tone(this.severity);
-    this.timer = setInterval(() => this.tone(this.severity), HORN_REPEAT_MS);
-  }
-
-  silence() {
-    clearInterval(this.timer);
-    this.timer = null;
-    this.severity = null;
-    this.silenceButton.disabled = true;
-    if (this.onSilence) this.onSilence();
-  }
-}
-
 export class AlarmPanel {
   constructor(config, onUnackedUpsChange) {
     this.config = config;
@@ -127,8 +45,9 @@ export class AlarmPanel {
     this.unackedCount = document.querySelector("[data-unacked-count]");
     this.srAlerts = document.getElementById("sr-alerts");
     this.floodBanner = document.getElementById("flood-banner");
-    this.horn = new Horn(document.getElementById("sound-toggle"), document.getElementById("silence"));
-    this.horn.onSilence = () => this.sounding.clear();
+    this.horn = horn;
+    horn.attach(document.getElementById("sound-toggle"), document.getElementById("silence"));
+    horn.addEventListener("silence", () => this.sounding.clear());
     this.setupBlinkToggle();
     this.list.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-ack]");
@@ -174,7 +93,7 @@ export class AlarmPanel {
       this.seen.add(a.id);
       if (quietly || !a.unacked || !a.active) continue;
       this.sounding.add(a.id);
-      this.horn.sound(a.severity);
+      this.horn.sound(a.severity, `alarm:${a.id}`);
       if (a.severity === "critical") critical.push(a);
     }
     if (critical.length) {
@@ -182,12 +101,14 @@ export class AlarmPanel {
         .map((a) => `Critical alarm: ${a.ups_name} at ${a.site}, ${a.label}: ${a.message}.`)
         .join(" ");
     }
-    // Acknowledged ones stop the horn too, once none is left sounding.
+    // Acknowledged ones stop the horn too, once nothing is left sounding.
     for (const id of this.sounding) {
       const a = this.alarms.get(id);
-      if (!a || !a.unacked) this.sounding.delete(id);
+      if (!a || !a.unacked) {
+        this.sounding.delete(id);
+        this.horn.release(`alarm:${id}`);
+      }
     }
-    if (!this.sounding.size && this.horn.timer) this.horn.silence();
   }
 
   flood(flood) {

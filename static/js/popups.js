@@ -2,29 +2,22 @@
  *
  * Load on any page of a logged-in user (templates/notifications/_popups.html does it).
  * - every open page of the user receives each pop-up; acknowledging on one closes all;
- * - a sound plays only once the user armed it with a click (browsers' autoplay policy);
+ * - sound goes through the page's one horn (horn.js): it plays only once armed with a
+ *   click (browsers' autoplay policy), Silence stops it, acknowledging releases it. On
+ *   the console the alarm panel's Sound/Silence buttons control it; on other pages the
+ *   pop-ups show the same two buttons themselves;
  * - when the tab is hidden, the browser's Notification API is used as well, if the user
- *   granted permission from the "Desktop alerts" button (never asked on load);
+ *   granted permission when arming the sound (never asked on load);
  * - reconnects with back-off; on connect the server replays unacknowledged pop-ups.
  */
-(function () {
-  "use strict";
-  const root = document.getElementById("unms-popups");
-  if (!root) return;
-  const shown = new Map(); // id -> element
-  let audio = null;        // AudioContext, created by the arm click
-  let retry = 1000;
+import { horn } from "./horn.js";
 
-  function beep(severity) {
-    if (!audio || audio.state !== "running") return;
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.frequency.value = severity === "critical" ? 880 : 660;
-    gain.gain.value = 0.15;
-    osc.connect(gain).connect(audio.destination);
-    osc.start();
-    osc.stop(audio.currentTime + 0.4);
-  }
+const root = document.getElementById("unms-popups");
+if (root) start(root);
+
+function start(root) {
+  const shown = new Map(); // id -> element
+  let retry = 1000;
 
   function desktop(p) {
     if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
@@ -57,12 +50,16 @@
     box.appendChild(ack);
     root.appendChild(box);
     for (const id of p.ids) shown.set(id, box);
-    if (p.sound) beep(p.severity);
+    if (p.sound) for (const id of p.ids) horn.sound(p.severity, "popup:" + id);
     desktop(p);
   }
 
   function dismiss(ids) {
-    for (const id of ids) { const el = shown.get(id); if (el) { el.remove(); shown.delete(id); } }
+    for (const id of ids) {
+      const el = shown.get(id);
+      if (el) { el.remove(); shown.delete(id); }
+      horn.release("popup:" + id);
+    }
   }
 
   function connect() {
@@ -76,12 +73,15 @@
     ws.onclose = () => { setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); };
   }
 
-  const arm = document.getElementById("unms-popups-arm");
-  if (arm) arm.onclick = () => {
-    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-    audio.resume();
-    arm.textContent = "Sound: ARMED";
+  // The console's alarm panel has the page's sound controls already (alarms.js attaches
+  // them to the same horn); a second pair would only confuse.
+  const controls = document.getElementById("unms-popups-sound");
+  if (controls && !document.getElementById("sound-toggle")) {
+    controls.hidden = false;
+    horn.attach(document.getElementById("unms-popups-arm"), document.getElementById("unms-popups-silence"));
+  }
+  horn.addEventListener("arming", () => {
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
-  };
+  });
   connect();
-})();
+}
