@@ -125,7 +125,29 @@ class AlarmFilterForm(forms.Form):
         return " ".join(self.cleaned_data.get("q", "").split())
 
 
-def _text(q: str) -> Q:
+def case_invariant_fragment(q: str) -> str:
+    """The longest run of ASCII digits, punctuation and spaces in `q` that holds more
+    than spaces ("" if none).
+
+    UPPER() maps no character to or from these, so a message whose UPPER() contains
+    UPPER(q) contains this run as it is: a plain, case-sensitive LIKE on it is a
+    necessary condition of the case-insensitive match, and about half the cost per row
+    (no UPPER() of the message). Rare text is mostly numbers ("code 117/8").
+    """
+    best, run = "", ""
+    for ch in q + "a":
+        if ch.isascii() and not ch.isalpha():
+            run += ch
+            continue
+        if run.strip() and len(run) > len(best):
+            best = run
+        run = ""
+    return best
+
+
+def _text(q: str) -> tuple[Q, Q]:
+    """The text condition, and the same condition for row-by-row walks (with the
+    case-invariant prefilter first)."""
     # UPS and site names are a few hundred rows: resolve them to ids first, so the big
     # table sees "message LIKE … OR ups_id IN (…)" (trigram bitmap OR a btree bitmap).
     ups_ids = list(
@@ -134,15 +156,22 @@ def _text(q: str) -> Q:
         )
     )
     condition = Q(message__icontains=q)
-    return condition | Q(ups_id__in=ups_ids) if ups_ids else condition
+    walk = condition
+    if fragment := case_invariant_fragment(q):
+        walk = Q(message__contains=fragment) & condition
+    if ups_ids:
+        return condition | Q(ups_id__in=ups_ids), walk | Q(ups_id__in=ups_ids)
+    return condition, walk
 
 
 @dataclass(frozen=True)
 class TextSearch:
-    """A free-text search: the filtered set without the text, and the text condition."""
+    """A free-text search: the filtered set without the text, and the text condition
+    (as an index condition, and as a cheaper-first filter for walks)."""
 
     base: QuerySet[Alarm]
     condition: Q
+    walk_condition: Q
 
 
 def filter_alarms(data: dict[str, Any], qs: QuerySet[Alarm] | None = None) -> QuerySet[Alarm]:
@@ -167,10 +196,10 @@ def filter_alarms(data: dict[str, Any], qs: QuerySet[Alarm] | None = None) -> Qu
     if until := data.get("until"):
         qs = qs.filter(raised_at__lt=until)
     if q := data.get("q"):
-        base, condition = qs, _text(q)
+        base, (condition, walk) = qs, _text(q)
         qs = qs.filter(condition)
         if hasattr(qs, "text_search"):
-            qs.text_search = TextSearch(base, condition)
+            qs.text_search = TextSearch(base, condition, walk)
     return qs
 
 
@@ -262,8 +291,23 @@ def paginate(qs: QuerySet[Alarm], sort: Sort, cursor: str | None, size: int, cap
     count, capped = capped_count(qs, cap)
     if values is not None:
         qs = after(qs, sort, values)
-    rows = list(qs.select_related("ups__site", "acknowledged_by")[: size + 1])
-    return _page(rows, sort, size, count, capped)
+    # Ids first, then the rows: the id query can be answered from an index alone (the
+    # site filter's ups_id is in alarm_raised_text_idx), so the rows the filter rejects
+    # cost no table reads; with `select_related` PostgreSQL fetches each row it tests.
+    ids = list(qs.values_list("pk", flat=True)[: size + 1])
+    return _page(_fetch(qs.db, ids, sort), sort, size, count, capped)
+
+
+def _fetch(db: str, ids: list[int], sort: Sort) -> list[Alarm]:
+    """The alarms `ids`, in that order, with what the page and its cursor need."""
+    # By primary key, ordered here: with an ORDER BY, PostgreSQL may walk the raised_at
+    # index looking for these ids instead of fetching them.
+    found = Alarm.objects.using(db).filter(pk__in=ids)
+    needed = {name: _ANNOTATIONS[name] for name, _ in sort.keys if name in _ANNOTATIONS}
+    if needed:
+        found = found.annotate(**needed)
+    by_id = {a.pk: a for a in found.select_related("ups__site", "acknowledged_by").order_by()}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 # --- free text -----------------------------------------------------------------------
@@ -288,8 +332,9 @@ def _plan(db: str, *statements: str) -> Iterator[None]:
 
 
 # The walk: no bitmap scans, so PostgreSQL cannot swap the ordered index-only walk for
-# the trigram index, whose estimates for common text are off by 100x (docs/benchmarks.md).
-WALK = ("SET LOCAL enable_bitmapscan = off",)
+# the trigram index, whose estimates for common text are off by 100x (docs/benchmarks.md);
+# no parallel workers, whose Gather Merge under a LIMIT walks a third more rows.
+WALK = ("SET LOCAL enable_bitmapscan = off", "SET LOCAL max_parallel_workers_per_gather = 0")
 # Rare text: the trigram bitmap, kept exact (a lossy 4 MB bitmap rechecks millions).
 RARE = ("SET LOCAL work_mem = '64MB'",)
 
@@ -303,37 +348,86 @@ def _text_page(
        the first `cap + 1` matching ids, but look at no more than TEXT_SCAN_ROWS rows:
        the budget ends at the raised_at of that many-th row of the set. Common text fills
        a page (and usually the count) within a few thousand rows.
-    2. If the page is not full within the budget, the text is rare there: ask the whole
-       set through the trigram index, whose bitmap is then small.
+    2. Text the walk found a few times but not a page of, at a rate that predicts a
+       page within TEXT_WIDEN_ROWS rows: widen the walk by time, to where that rate
+       predicts WIDEN_MARGIN pages but no further than TEXT_WIDEN_ROWS rows at the
+       set's rate; stop at the page. "Rare" text built from
+       common trigrams (numbers in common messages) is slow for the trigram index, whose
+       bitmap has to AND long posting lists, and one to ten hits in 50 000 rows is a
+       page within a few hundred thousand.
+    3. Otherwise the text is rare there: ask the whole set through the trigram index,
+       whose bitmap is then small.
 
-    Exact: the walk's rows come before every row it did not look at, so its first rows
-    are the page. The count is exact up to `cap` unless the walk ran out of budget with
-    a full page: then it is "at least" what the walk found (`count_partial`).
+    Exact: each walk's rows come before every row it did not look at, so its first rows
+    are the page. The count is exact up to `cap` unless a walk ran out of budget or
+    stopped at the page: then it is "at least" what it found (`count_partial`).
     """
     db = search.base.db
+    desc = sort.keys[0][1]
     base = search.base.order_by(*sort.order_by)
     if values is not None:
         base = after(base, sort, values)
     budget = max(_setting("TEXT_SCAN_ROWS", 50_000), size + 1)
-    edge = list(base.values_list("raised_at", flat=True)[budget - 1 : budget])
-    walk = base.filter(search.condition)
-    if edge:
-        walk = walk.filter(**{f"raised_at__{'gte' if sort.keys[0][1] else 'lte'}": edge[0]})
+    edge = _raised_at(base, budget - 1)
+    walk = base.filter(search.walk_condition)
+    if edge is not None:
+        walk = walk.filter(**{f"raised_at__{'gte' if desc else 'lte'}": edge})
     with _plan(db, *WALK):
         ids = list(walk.values_list("id", flat=True)[: cap + 1])
-    complete = not edge or len(ids) > cap
+    complete = edge is None or len(ids) > cap
+    if not complete and 0 < len(ids) <= size and edge is not None:
+        ids, complete = _widen(search, base, sort, ids, edge, budget, size)
     if not complete and len(ids) <= size:
         with _plan(db, *RARE):
             ids = list(base.filter(search.condition).values_list("id", flat=True)[: cap + 1])
         complete = True
-    # By primary key, ordered here: with an ORDER BY, PostgreSQL may walk the raised_at
-    # index looking for these ids instead of fetching them.
-    wanted = ids[: size + 1]
-    found = (
-        Alarm.objects.using(db).filter(pk__in=wanted).select_related("ups__site", "acknowledged_by")
-    )
-    by_id = {alarm.pk: alarm for alarm in found.order_by()}
-    rows = [by_id[pk] for pk in wanted if pk in by_id]
     capped = len(ids) > cap
     count = cap if capped else len(ids)
+    rows = _fetch(db, ids[: size + 1], sort)
     return _page(rows, sort, size, count, capped, count_partial=not complete)
+
+
+# Widen to where the first walk's hit rate predicts this many pages (Poisson noise of
+# a handful of hits; the walk stops at the page, so the margin costs only the misses).
+WIDEN_MARGIN = 2
+
+
+def _raised_at(qs: QuerySet[Alarm], index: int) -> datetime | None:
+    found = list(qs.values_list("raised_at", flat=True)[index : index + 1])
+    return found[0] if found else None
+
+
+def _widen(
+    search: TextSearch,
+    base: QuerySet[Alarm],
+    sort: Sort,
+    ids: list[int],
+    edge: datetime,
+    budget: int,
+    size: int,
+) -> tuple[list[int], bool]:
+    """Step 2 of `_text_page`: the first walk's `ids` plus those of a wider walk, and
+    whether that is the whole set (never: it stops at the page). Returns `ids`
+    unchanged when the wider walk would be too long."""
+    desc = sort.keys[0][1]
+    need = (size + 1) / len(ids)  # a page at the first walk's rate, in first walks
+    limit = _setting("TEXT_WIDEN_ROWS", 1_000_000) / budget
+    if search.walk_condition is search.condition:
+        limit /= 2  # no prefilter: UPPER() of every row, twice the time per row
+    start = _raised_at(base, 0)
+    if start is None or need > limit:
+        return ids, False
+    factor = min(WIDEN_MARGIN * need, limit)  # the wider walk's end, in first walks
+    span = abs(edge - start)
+    if not span:
+        return ids, False
+    # The first walk saw every row up to and including `edge`; this one goes on from there.
+    far = edge - span * (factor - 1) if desc else edge + span * (factor - 1)
+    op, far_op = ("lt", "gte") if desc else ("gt", "lte")
+    wider = base.filter(search.walk_condition).filter(
+        **{f"raised_at__{op}": edge, f"raised_at__{far_op}": far}
+    )
+    with _plan(base.db, *WALK):
+        more = list(wider.values_list("id", flat=True)[: size + 1 - len(ids)])
+    # It stops at the page, so the count is "at least"; not even a page: step 3.
+    return ids + more, False

@@ -178,6 +178,14 @@ def searches(rng: random.Random) -> dict[str, Callable[[], object]]:
 
     words = ["overload", "fan failure", "consecutive", "cell", "sensor 3", "general fault"]
     rare = ["code 117/8", "cell 42, 5", "fan 99, 1", "load 3 % on phase 7"]
+    # 750-2 800 matches in 10 M, every trigram common: a slow trigram bitmap (long
+    # posting lists ANDed), found by widening the walk instead (docs/alarms.md).
+    numbers = [
+        "load 3 % on phase 7",
+        "load 7 % on phase 2",
+        "at 42 °C (sensor 1",
+        "for 5 min, 3 min",
+    ]
     return {
         "active only (default view)": lambda: page({"state": "active"}, "attention"),
         "all, newest, page 2": lambda: page({}, second_page=True),
@@ -193,6 +201,7 @@ def searches(rng: random.Random) -> dict[str, Callable[[], object]]:
         "free text + 30-day range": lambda: page({"q": rng.choice(words)} | window(30)),
         # A few hundred matches in 10 M: the walk finds no page, the trigram index does.
         "rare free text": lambda: page({"q": rng.choice(rare)}),
+        "rare text, common trigrams": lambda: page({"q": rng.choice(numbers)}),
         "free text, page 2": lambda: page({"q": rng.choice(words)}, second_page=True),
         "unacknowledged": lambda: page({"state": "unacknowledged"}),
     }
@@ -225,7 +234,10 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT version(), pg_size_pretty(pg_total_relation_size('alarms_alarm'))")
         version, size = cur.fetchone()
+        cur.execute(f"SELECT name, current_setting(name) FROM pg_settings WHERE name IN {SETTINGS}")
+        pg = ", ".join(f"{name} {value}" for name, value in sorted(cur.fetchall()))
     print(f"{Alarm.objects.count():,} alarms, table+indexes {size}; {version.split(',')[0]}")
+    print(f"{machine()}\n{pg}\nload average {_load()}")
     rng = random.Random(42)
     print(f"{'search':40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, fn in searches(rng).items():
@@ -233,6 +245,32 @@ def main() -> None:
         print(f"{name:40} {p50:8.1f} {p95:8.1f}", flush=True)
     p50, p95 = timed(export_100k(rng), max(3, args.repeat // 6))
     print(f"{'CSV export, 100 000 rows':40} {p50:8.1f} {p95:8.1f}")
+    print(f"load average {_load()}")
+
+
+SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "effective_cache_size",
+    "random_page_cost",
+    "max_parallel_workers_per_gather",
+    "jit",
+)
+
+
+def machine() -> str:
+    """nproc, CPU model and memory: the shared, noisy box matters for these figures."""
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} CPU ({cpu}), {memory:.0f} GiB RAM"
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
