@@ -42,7 +42,7 @@ from monitoring.models import UpsStatus
 from monitoring.status import ALARM_SEVERITY, Condition
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from monitoring.recorder import PollOutcome
     from monitoring.traps.events import TrapEvent
@@ -119,7 +119,7 @@ def system_test_running(ups_id: int, now: datetime) -> bool:
     )
 
 
-def note_test_started(ups_id: int, user: AbstractBaseUser | None, now: datetime) -> AlarmEvent:
+def note_test_started(ups_id: int, user: User | None, now: datetime) -> AlarmEvent:
     """Record that this system started a self-test: until it ends (or the self-test
     window passes), on-battery and low runtime/charge are test events, not alarms."""
     return AlarmEvent.objects.create(
@@ -497,7 +497,7 @@ def _worst(conditions: Iterable[dict[str, Any]]) -> Severity | None:
 
 def acknowledge(
     alarm_ids: Iterable[int],
-    user: AbstractBaseUser | None,
+    user: User | None,
     comment_text: str = "",
     now: datetime | None = None,
 ) -> int:
@@ -547,9 +547,7 @@ def acknowledge(
     return changed
 
 
-def comment(
-    alarm: Alarm, user: AbstractBaseUser | None, text: str, now: datetime | None = None
-) -> AlarmEvent:
+def comment(alarm: Alarm, user: User | None, text: str, now: datetime | None = None) -> AlarmEvent:
     return AlarmEvent.objects.create(
         ups_id=alarm.ups_id,
         alarm=alarm,

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypedDict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import restrict_by_ups
@@ -100,7 +100,8 @@ def flood_status(user: Any = None) -> FloodPayload:
     """
     threshold = _conf("FLOOD_THRESHOLD", 10)
     window_s = _conf("FLOOD_WINDOW_S", 600)
-    recent = Alarm.objects.filter(raised_at__gte=timezone.now() - timedelta(seconds=window_s))
+    since = timezone.now() - timedelta(seconds=window_s)
+    recent: QuerySet[Alarm] = Alarm.objects.filter(raised_at__gte=since)
     if user is not None:
         recent = restrict_by_ups(user, recent)
     by_kind = list(recent.values("kind").annotate(n=Count("id")).order_by("-n", "kind")[:50])
@@ -116,7 +117,7 @@ def flood_status(user: Any = None) -> FloodPayload:
 
 
 def _live_alarms(ups_id: int | None = None, user: Any = None) -> list[AlarmPayload]:
-    qs = Alarm.objects.filter(LIVE).select_related("ups__site")
+    qs: QuerySet[Alarm] = Alarm.objects.filter(LIVE).select_related("ups__site")
     if user is not None:
         qs = restrict_by_ups(user, qs)
     if ups_id is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -63,7 +64,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def alarm_export(request: HttpRequest) -> HttpResponse:
+def alarm_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = _form(request)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
@@ -115,9 +116,17 @@ def alarm_acknowledge(request: HttpRequest) -> HttpResponse:
         return _back(request)
     # Ids of alarms outside the user's scope are ignored, like ids that do not exist.
     ids = list(visible_alarms(request.user).filter(pk__in=ids).values_list("pk", flat=True))
-    changed = lifecycle.acknowledge(ids, request.user, text) if ids else 0
+    changed = lifecycle.acknowledge(ids, _actor(request), text) if ids else 0
     messages.success(request, f"{changed} alarm(s) acknowledged.")
     return _back(request)
+
+
+def _actor(request: HttpRequest) -> User:
+    """The user of a @login_required view, as the model alarm events name."""
+    user = request.user
+    if not isinstance(user, User):  # login_required lets no anonymous user through
+        raise PermissionDenied
+    return user
 
 
 @login_required
@@ -128,6 +137,6 @@ def alarm_comment(request: HttpRequest, pk: int) -> HttpResponse:
     alarm = get_object_or_404(visible_alarms(request.user), pk=pk)
     text = request.POST.get("comment", "").strip()[:MAX_COMMENT]
     if text:
-        lifecycle.comment(alarm, request.user, text)
+        lifecycle.comment(alarm, _actor(request), text)
         messages.success(request, "Comment added.")
     return HttpResponseRedirect(alarm.get_absolute_url())

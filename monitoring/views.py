@@ -97,7 +97,8 @@ def site_map(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("status", "status__measurement", "map_position")
         .order_by("name")
     )
-    placed, unplaced = [], []
+    placed: list[dict[str, Any]] = []
+    unplaced: list[dict[str, Any]] = []
     for ups in upses:
         status = getattr(ups, "status", None)
         state = UpsState(status.state) if status and ups.enabled else UpsState.UNKNOWN

@@ -74,7 +74,7 @@ def test_raster_images_are_stored_under_a_generated_name_and_served_as_checked(
     assert response["Content-Type"] == mime
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
-    assert b"".join(response.streaming_content) == content
+    assert response.getvalue() == content
 
 
 @pytest.mark.parametrize(
