@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from monitoring.traps.receiver import ReceiverConfig, ReceiverThread
 from tests.factories import UserFactory
 
 
@@ -68,3 +70,21 @@ def _no_licence_limit_outside_licensing_tests(
     from licensing.tokens import TIER_LIMITS, Tier
 
     monkeypatch.setitem(TIER_LIMITS, Tier.FREE, 1_000_000)
+
+
+@pytest.fixture
+def start_receiver() -> Iterator[Callable[..., ReceiverThread]]:
+    """Start real trap receivers (each in its own thread and loop), by default on a free
+    loopback port; all stopped after the test."""
+    started: list[ReceiverThread] = []
+
+    def start(**overrides: Any) -> ReceiverThread:
+        options: dict[str, Any] = {"bind": ("127.0.0.1", 0), "batch_ms": 20, "rcvbuf": 32 << 20}
+        thread = ReceiverThread(ReceiverConfig(**(options | overrides)))
+        thread.start()
+        started.append(thread)
+        return thread
+
+    yield start
+    for thread in started:
+        thread.stop()

@@ -13,7 +13,7 @@ import os
 import random
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +27,7 @@ from monitoring.models import Site, Trap, Ups, UpsStatus
 from monitoring.polling import poll_sync
 from monitoring.scheduler import claim_due
 from monitoring.traps.events import TrapKind
-from monitoring.traps.receiver import ReceiverConfig, ReceiverThread
+from monitoring.traps.receiver import ReceiverThread
 from simulator import SimulatorThread, UpsSpec
 from tests.ports import free_port
 from tests.traps.helpers import wait_for
@@ -39,28 +39,6 @@ UPS_TRAPS = "1.3.6.1.2.1.33.2"
 MINUTES_REMAINING_0 = "1.3.6.1.2.1.33.1.2.3.0"
 ALARM_DESCR_1 = "1.3.6.1.2.1.33.1.6.2.1.2.1"
 WELL_KNOWN_ON_BATTERY = "1.3.6.1.2.1.33.1.6.3.2"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Callable[[int], ReceiverThread]]:
-    """The real trap receiver on a given loopback port, default AFTER_TRAPS (alarms).
-
-    Started after the UPS rows exist, as in production: its source map then knows them
-    (a miss reloads the map at most once a second).
-    """
-    started: list[ReceiverThread] = []
-
-    def start(port: int) -> ReceiverThread:
-        thread = ReceiverThread(
-            ReceiverConfig(bind=("127.0.0.1", port), batch_ms=20, rcvbuf=4 << 20)
-        )
-        thread.start()
-        started.append(thread)
-        return thread
-
-    yield start
-    for thread in started:
-        thread.stop()
 
 
 def make_ups(sim: SimulatorThread, name: str, trap_community: str) -> Ups:
@@ -152,7 +130,7 @@ def cleared_after_removal_and_poll(ups: Ups, alarm: Alarm, send: Callable[[], An
 
 @pytest.mark.parametrize("version", ["2c", "1"])
 def test_simulator_traps_raise_then_polls_confirm_and_clear(
-    receiver: Callable[[int], ReceiverThread], version: str
+    start_receiver: Callable[..., ReceiverThread], version: str
 ) -> None:
     trap_port = free_port("127.0.0.1")
     # A card on its own loopback address: traps leave from the agent's socket there.
@@ -169,7 +147,8 @@ def test_simulator_traps_raise_then_polls_confirm_and_clear(
     )
     with SimulatorThread([spec], tick_s=0.05) as sim:
         ups = make_ups(sim, "SIM-E2E", "e2e-traps")
-        receiver(trap_port)
+        # After the UPS row, as in production: the receiver's source map then knows it.
+        start_receiver(bind=("127.0.0.1", trap_port), rcvbuf=4 << 20)
         baseline(ups)
 
         alarm = raised_by_trap_then_confirmed(
@@ -202,7 +181,7 @@ def snmptrap(*args: str) -> None:
 )
 @pytest.mark.parametrize("version", ["2c", "1"])
 def test_snmptrap_raises_then_polls_confirm_and_clear(
-    receiver: Callable[[int], ReceiverThread], version: str
+    start_receiver: Callable[..., ReceiverThread], version: str
 ) -> None:
     # snmptrap sends from 127.0.0.1, so this UPS's agent (and host) is 127.0.0.1. The
     # simulated card sends no traps of its own (no trap target): only net-snmp's count.
@@ -221,7 +200,7 @@ def test_snmptrap_raises_then_polls_confirm_and_clear(
     with SimulatorThread([spec], tick_s=0.05) as sim:
         assert sim.endpoint("NET-E2E")[0] == "127.0.0.1"
         ups = make_ups(sim, "NET-E2E", "netsnmp-e2e")
-        receiver(trap_port)
+        start_receiver(bind=("127.0.0.1", trap_port), rcvbuf=4 << 20)
         baseline(ups)
 
         sim.set_scenario("NET-E2E", "mains_failure")  # what the confirming poll will read

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from monitoring.models import Site, Ups
-from monitoring.traps.receiver import ReceiverConfig, ReceiverThread
 from tests.traps import steps
 
 
@@ -27,20 +26,3 @@ def make_ups(db: None) -> Callable[..., Ups]:
         return Ups.objects.create(name=name, site=site, host=host, **fields)
 
     return make
-
-
-@pytest.fixture
-def start_receiver() -> Iterator[Callable[..., ReceiverThread]]:
-    """Start a real receiver on a free loopback port (in its own thread and loop)."""
-    started: list[ReceiverThread] = []
-
-    def start(**overrides: Any) -> ReceiverThread:
-        options: dict[str, Any] = {"bind": ("127.0.0.1", 0), "batch_ms": 20, "rcvbuf": 32 << 20}
-        thread = ReceiverThread(ReceiverConfig(**(options | overrides)))
-        thread.start()
-        started.append(thread)
-        return thread
-
-    yield start
-    for thread in started:
-        thread.stop()
