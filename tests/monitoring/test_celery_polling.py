@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -20,13 +21,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def celery_worker(redis_url: str) -> Iterator[None]:
-    app.conf.update(broker_url=redis_url, task_always_eager=False, result_backend=None)
+    # A queue of its own: another test run sharing this Redis must not take our tasks.
+    queue = f"test-polling-{uuid.uuid4().hex}"
+    app.conf.update(
+        broker_url=redis_url,
+        task_always_eager=False,
+        result_backend=None,
+        task_default_queue=queue,
+    )
     try:
         # A worker thread consuming from Redis: the same path as production workers.
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield
     finally:
-        app.conf.update(task_always_eager=True, broker_url="memory://")
+        app.conf.update(task_always_eager=True, broker_url="memory://", task_default_queue="celery")
 
 
 def test_beat_task_claims_due_upses_and_a_worker_polls_them(
