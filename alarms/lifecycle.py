@@ -75,9 +75,9 @@ def _self_test_window() -> timedelta:
 # --- loading -------------------------------------------------------------------------
 
 
-def _view(a: Alarm) -> AlarmView:
+def _view(a: Alarm, key: int | None = None) -> AlarmView:
     return AlarmView(
-        id=a.pk,
+        id=a.pk if key is None else key,
         kind=a.kind,
         severity=a.severity,
         state=AlarmState(a.state),
@@ -218,22 +218,45 @@ def apply_trap_events(events: Sequence[TrapEvent]) -> int:
 
     Returns the number of transitions executed. The receiver has already requested the
     re-poll of each UPS; that poll confirms or clears what is raised here.
+
+    The whole batch is one transaction with a constant number of queries
+    (`_apply_trap_batch`): the status rows of all its UPSs locked at once in ups_id
+    order, their alarms and test events loaded together, planned in memory one trap
+    at a time exactly as before, then written in bulk. If that fails (a concurrent
+    writer raised the same alarm first, a bad row), the batch is rolled back and replayed
+    UPS by UPS (`_apply_traps_of`, the reference path), so one UPS's failure stays its own.
     """
     pol = policy()
     by_ups: dict[int, list[TrapEvent]] = defaultdict(list)
     for event in events:
         if event.ups_id is not None:
             by_ups[event.ups_id].append(event)
+    if not by_ups:
+        return 0
+    batches = {u: sorted(b, key=lambda e: e.received_at) for u, b in by_ups.items()}
+    try:
+        with transaction.atomic():
+            return _apply_trap_batch(batches, pol)
+    except Exception as exc:
+        log.warning(
+            "alarm step: batch of %d traps from %d UPSs failed (%s: %s); replaying per UPS",
+            sum(map(len, batches.values())),
+            len(batches),
+            type(exc).__name__,
+            exc,
+        )
     done = 0
-    for ups_id, batch in by_ups.items():
+    for ups_id, batch in batches.items():
         try:
-            done += _apply_traps_of(ups_id, sorted(batch, key=lambda e: e.received_at), pol)
+            done += _apply_traps_of(ups_id, batch, pol)
         except Exception:
             log.exception("alarm step failed for traps of UPS %s", ups_id)
     return done
 
 
 def _apply_traps_of(ups_id: int, batch: list[TrapEvent], pol: Policy) -> int:
+    """The per-UPS, per-trap path: the fallback of `apply_trap_events` and the
+    reference its batched path is tested against."""
     done = 0
     with transaction.atomic():
         status = _lock_status(ups_id)
@@ -253,6 +276,254 @@ def _apply_traps_of(ups_id: int, batch: list[TrapEvent], pol: Policy) -> int:
     return done
 
 
+_TEST_EVENTS = (EventKind.TEST_STARTED, EventKind.TEST_ENDED, EventKind.TEST_COMPLETED)
+
+
+class _TrapBatch:
+    """The alarms of a batch's UPSs in memory: the trap handlers below mirror `_raise`,
+    `_update`, `_reopen` and `_note`, but collect rows instead of writing them."""
+
+    def __init__(self, ups_ids: list[int], earliest: datetime, latest: datetime, pol: Policy):
+        self.pol = pol
+        # Open alarms and those cleared recently enough to be re-opened by a flap at the
+        # batch's earliest trap (each trap then filters with its own time, as _relevant).
+        # Keyed by pk; alarms raised in this batch get negative keys until written.
+        self.alarms: dict[int, dict[int, Alarm]] = defaultdict(dict)
+        rows = Alarm.objects.filter(ups_id__in=ups_ids).filter(
+            Q(cleared_at__isnull=True) | Q(cleared_at__gte=earliest - pol.flap_window)
+        )
+        for a in rows:  # default ordering (-raised_at, -id), as _relevant returns them
+            self.alarms[a.ups_id][a.pk] = a
+        # Self-test events, for system_test_running: (at, order, kind, by_system).
+        self.tests: dict[int, list[tuple[datetime, tuple[int, int], str, bool]]] = defaultdict(list)
+        window = _self_test_window()
+        for ups_id, at, pk, kind, data in (
+            AlarmEvent.objects.filter(
+                ups_id__in=ups_ids,
+                at__gte=earliest - window,
+                at__lte=latest,
+                kind__in=_TEST_EVENTS,
+            )
+            .order_by()
+            .values_list("ups_id", "at", "id", "kind", "data")
+        ):
+            self.tests[ups_id].append((at, (0, pk), kind, bool((data or {}).get("by_system"))))
+        self.window = window
+        self.new: list[Alarm] = []
+        self.dirty: dict[int, tuple[Alarm, set[str]]] = {}
+        self.events: list[AlarmEvent] = []
+        self._seq = 0
+
+    # --- reading, as the per-trap path reads the database ---------------------------
+    def relevant(self, ups_id: int, now: datetime) -> dict[int, Alarm]:
+        since = now - self.pol.flap_window
+        return {
+            key: a
+            for key, a in self.alarms[ups_id].items()
+            if a.cleared_at is None or a.cleared_at >= since
+        }
+
+    def system_test_running(self, ups_id: int, now: datetime) -> bool:
+        since = now - self.window
+        seen = [t for t in self.tests[ups_id] if since <= t[0] <= now]
+        if not seen:
+            return False
+        _, _, kind, by_system = max(seen, key=lambda t: (t[0], t[1]))
+        return kind == EventKind.TEST_STARTED and by_system
+
+    # --- the handlers ----------------------------------------------------------------
+    def execute(self, ups_id: int, transitions: list[Transition], alarms: dict[int, Alarm]) -> None:
+        for t in transitions:
+            if t.action == Action.RAISE:
+                self._raise(ups_id, t)
+            elif t.action == Action.UPDATE:
+                self._update(ups_id, t, alarms)
+            elif t.action == Action.REOPEN:
+                self._reopen(ups_id, t, alarms)
+            elif t.action in _NOTES:
+                self._note(ups_id, t, alarms)
+            else:  # not a trap transition: let the per-UPS path do it
+                raise ValueError(f"unexpected trap transition {t.action}")
+
+    def _event(
+        self, alarm: Alarm | None, ups_id: int, kind: EventKind, t: Transition, **extra: Any
+    ) -> None:
+        row = _event_row(alarm, ups_id, kind, t, **extra)
+        self.events.append(row)
+        if kind in _TEST_EVENTS:
+            self._seq += 1
+            by_system = bool(row.data.get("by_system"))
+            self.tests[ups_id].append((row.at, (1, self._seq), kind, by_system))
+
+    def _touch(self, alarm: Alarm, fields: Iterable[str]) -> None:
+        if alarm.pk is None:
+            return  # raised in this batch: created with its final values
+        self.dirty.setdefault(alarm.pk, (alarm, set()))[1].update(fields)
+
+    def _raise(self, ups_id: int, t: Transition) -> None:
+        alarm = Alarm(
+            ups_id=ups_id,
+            kind=t.kind,
+            severity=t.severity or Severity.WARNING,
+            message=t.message[:300],
+            state=AlarmState.ACTIVE_UNACKED,
+            source=t.source,
+            raised_at=t.at,
+            last_seen_at=t.at,
+            last_trap_at=t.at if t.trap else None,
+        )
+        self.new.append(alarm)
+        self.alarms[ups_id][-len(self.new)] = alarm
+        self._event(alarm, ups_id, EventKind.RAISED, t)
+
+    def _update(self, ups_id: int, t: Transition, alarms: dict[int, Alarm]) -> None:
+        alarm = alarms[t.alarm_id or 0]
+        fields = ["last_seen_at"]
+        alarm.last_seen_at = max(alarm.last_seen_at, t.at)
+        if t.source == AlarmSource.POLL and t.message and alarm.message != t.message[:300]:
+            alarm.message = t.message[:300]
+            fields.append("message")
+        if t.severity and t.severity != alarm.severity:
+            self._event(alarm, ups_id, EventKind.UPDATED, t, previous_severity=alarm.severity)
+            alarm.severity = t.severity
+            fields.append("severity")
+        if t.trap:
+            alarm.last_trap_at = max(alarm.last_trap_at or t.at, t.at)
+            fields.append("last_trap_at")
+        if t.data.get("unlatched"):
+            alarm.latched = False
+            fields.append("latched")
+        if t.count:
+            # Repeats collapse: one UPDATE of the row per batch, one event per trap.
+            alarm.occurrences += 1
+            fields.append("occurrences")
+            self._event(alarm, ups_id, EventKind.REPEATED, t, occurrences=alarm.occurrences)
+        self._touch(alarm, fields)
+
+    def _reopen(self, ups_id: int, t: Transition, alarms: dict[int, Alarm]) -> None:
+        alarm = alarms[t.alarm_id or 0]
+        alarm.cleared_at = None
+        alarm.state = AlarmState(alarm.state).reopened()
+        alarm.occurrences += 1
+        alarm.last_seen_at = t.at
+        if t.severity:
+            alarm.severity = t.severity
+        if t.source == AlarmSource.POLL and t.message:
+            alarm.message = t.message[:300]
+        if t.trap:
+            alarm.last_trap_at = t.at
+        _push_transition(alarm, t.at, self.pol)
+        alarm.chattering = alarm.chattering or t.chattering
+        self._touch(alarm, _ALL_FIELDS)  # the per-trap path saves the whole row
+        self._event(alarm, ups_id, EventKind.FLAP_REOPENED, t, occurrences=alarm.occurrences)
+        if t.chattering:
+            self._event(
+                alarm,
+                ups_id,
+                EventKind.CHATTERING,
+                t,
+                message=f"{len(alarm.transitions)} transitions within "
+                f"{self.pol.chatter_window.total_seconds():.0f} s",
+            )
+
+    def _note(self, ups_id: int, t: Transition, alarms: dict[int, Alarm]) -> None:
+        kind, test_kind = _NOTES[t.action]
+        alarm = alarms.get(t.alarm_id) if t.alarm_id else None
+        chosen = test_kind if test_kind and t.kind == K.TEST_IN_PROGRESS else kind
+        self._event(alarm, ups_id, chosen, t)
+
+    # --- writing ---------------------------------------------------------------------
+    def write(self) -> None:
+        if self.new:
+            Alarm.objects.bulk_create(self.new)  # pks come back (PostgreSQL, SQLite ≥ 3.35)
+            if any(a.pk is None for a in self.new):
+                raise RuntimeError("bulk_create returned no primary keys")
+            for by_key in self.alarms.values():
+                for key in [k for k in by_key if k < 0]:
+                    alarm = by_key.pop(key)
+                    by_key[alarm.pk] = alarm
+        groups: dict[frozenset[str], list[Alarm]] = defaultdict(list)
+        for alarm, changed in self.dirty.values():
+            groups[frozenset(changed)].append(alarm)
+        for columns, rows in groups.items():
+            Alarm.objects.bulk_update(rows, sorted(columns))
+        if self.events:
+            AlarmEvent.objects.bulk_create(self.events)
+
+    def open_alarms(self, ups_id: int) -> list[Alarm]:
+        """In the default order (-raised_at, -id), as sync_status reads them."""
+        found = [a for a in self.alarms[ups_id].values() if a.cleared_at is None]
+        return sorted(found, key=lambda a: (a.raised_at, a.pk), reverse=True)
+
+
+_NOTES: dict[Action, tuple[EventKind, EventKind | None]] = {
+    Action.REMOVAL_HINT: (EventKind.REMOVAL_REPORTED, None),
+    Action.TEST_EVENT: (EventKind.TEST_EVENT, None),
+    Action.INFO_STARTED: (EventKind.INFO, EventKind.TEST_STARTED),
+    Action.INFO_ENDED: (EventKind.INFO, EventKind.TEST_ENDED),
+    Action.TEST_COMPLETED: (EventKind.TEST_COMPLETED, None),
+}
+_ALL_FIELDS = tuple(f.name for f in Alarm._meta.concrete_fields if not f.primary_key)
+_ALARM_CHANGED = frozenset({Action.RAISE, Action.UPDATE, Action.REOPEN})
+
+
+def _apply_trap_batch(batches: dict[int, list[TrapEvent]], pol: Policy) -> int:
+    """`_apply_traps_of` for every UPS of the batch at once (the caller's transaction)."""
+    ups_ids = sorted(batches)
+    # The recorder's per-UPS row lock, for all the batch's UPSs in one statement and in
+    # ups_id order: the poll path holds one such lock at a time, so no deadlock.
+    statuses = {
+        s.ups_id: s
+        for s in UpsStatus.objects.select_for_update().filter(ups_id__in=ups_ids).order_by("ups_id")
+    }
+    earliest = min(b[0].received_at for b in batches.values())
+    latest = max(b[-1].received_at for b in batches.values())
+    mem = _TrapBatch(ups_ids, earliest, latest, pol)
+    done = 0
+    changed: list[int] = []
+    for ups_id, batch in batches.items():  # the per-UPS path's order: events keep it
+        status = statuses.get(ups_id)
+        kinds = {c.get("kind") for c in (status.conditions if status else [])}
+        touched = False
+        for event in batch:
+            test_running = K.TEST_IN_PROGRESS in kinds or mem.system_test_running(
+                ups_id, event.received_at
+            )
+            hint = _hint(event, test_running)
+            if hint is None:
+                continue
+            alarms = mem.relevant(ups_id, hint.at)
+            transitions = plan_trap([_view(a, key) for key, a in alarms.items()], hint, pol)
+            mem.execute(ups_id, transitions, alarms)
+            done += len(transitions)
+            touched = touched or any(t.action in _ALARM_CHANGED for t in transitions)
+        if touched:
+            changed.append(ups_id)
+    mem.write()
+    # The traffic lights, as sync_status would set them, written together.
+    dirty_statuses, new_statuses = [], []
+    for ups_id, batch in batches.items():
+        now = batch[-1].received_at
+        open_alarms = mem.open_alarms(ups_id)
+        status = statuses.get(ups_id)
+        if status is None:
+            if not open_alarms:
+                continue
+            # Never polled yet: the row sync_status would create (a poll creating it
+            # meanwhile fails the insert, and the batch is replayed per UPS).
+            status = UpsStatus(ups_id=ups_id, state=UpsState.UNKNOWN, state_since=now)
+            _follow_alarms(status, open_alarms, now)
+            new_statuses.append(status)
+        elif _follow_alarms(status, open_alarms, now):
+            dirty_statuses.append(status)
+    if new_statuses:
+        UpsStatus.objects.bulk_create(new_statuses)
+    if dirty_statuses:
+        UpsStatus.objects.bulk_update(dirty_statuses, ["state", "state_since", "conditions"])
+    live.after_commit(changed)  # console push, after commit
+    return done
+
+
 def _lock_status(ups_id: int) -> UpsStatus | None:
     # The same row the recorder locks: polls, traps and alarm steps of one UPS take
     # turns, and the planner never sees a half-applied batch.
@@ -262,13 +533,15 @@ def _lock_status(ups_id: int) -> UpsStatus | None:
 # --- executing transitions -----------------------------------------------------------
 
 
-def _event(alarm: Alarm | None, ups_id: int, kind: EventKind, t: Transition, **extra: Any) -> None:
+def _event_row(
+    alarm: Alarm | None, ups_id: int, kind: EventKind, t: Transition, **extra: Any
+) -> AlarmEvent:
     data = dict(t.data)
     if t.severity:
         data.setdefault("severity", t.severity)
     if t.source == AlarmSource.TRAP:
         data.setdefault("source", "trap")
-    AlarmEvent.objects.create(
+    return AlarmEvent(
         ups_id=ups_id,
         alarm=alarm,
         at=t.at,
@@ -277,6 +550,10 @@ def _event(alarm: Alarm | None, ups_id: int, kind: EventKind, t: Transition, **e
         message=extra.pop("message", t.message),
         data=data | extra,
     )
+
+
+def _event(alarm: Alarm | None, ups_id: int, kind: EventKind, t: Transition, **extra: Any) -> None:
+    _event_row(alarm, ups_id, kind, t, **extra).save(force_insert=True)
 
 
 def _push_transition(alarm: Alarm, at: datetime, pol: Policy) -> None:
@@ -451,6 +728,13 @@ def sync_status(ups_id: int, now: datetime) -> None:
         if not open_alarms:
             return
         status = UpsStatus.objects.create(ups_id=ups_id, state=UpsState.UNKNOWN, state_since=now)
+    if _follow_alarms(status, open_alarms, now):
+        status.save(update_fields=["state", "state_since", "conditions"])
+
+
+def _follow_alarms(status: UpsStatus, open_alarms: Iterable[Alarm], now: datetime) -> bool:
+    """Set `status` (in memory) from its poll conditions and its open alarms, which come
+    in the default order (-raised_at, -id); True if anything changed."""
     base = [c for c in status.conditions if c.get("source") != SYNTHETIC]
     shown = {c["kind"] for c in base}
     extra = [
@@ -471,12 +755,12 @@ def sync_status(ups_id: int, now: datetime) -> None:
         state = max(state, UpsState.for_severity(worst_extra), key=lambda s: s.rank)
     conditions = base + extra
     if conditions == status.conditions and state == status.state:
-        return
+        return False
     if state != status.state:
         status.state_since = now
     status.state = state
     status.conditions = conditions
-    status.save(update_fields=["state", "state_since", "conditions"])
+    return True
 
 
 def _suffix(alarm: Alarm) -> str:

@@ -9,7 +9,9 @@ lives in a SEPARATE process writing to the database of DATABASE_URL; several sen
 processes, each bound to its own 127.0.0.x address (one "card" each), send v2c
 upsTrapOnBattery traps that carry their send time (ns) in a varbind. The bench's own
 AFTER_TRAPS step records send → step latency; `--with-steps` runs the configured steps
-(the alarm lifecycle) before it, so the figure becomes trap → alarm.
+(the alarm lifecycle) before it, in one transaction, so the figure becomes trap → alarm
+(steps finished, after-commit hooks such as the console push included), and the
+"commit" columns give send → that transaction committed (the alarm rows visible).
 
 Scenarios: bursts (every sender as fast as it can) of 10 000 and 100 000 traps; a
 sustained 5 000 traps/s for 20 s; 100 traps/s "normal load" for latency. Loss is
@@ -17,6 +19,19 @@ sent - stored, with the kernel's counters beside it: RcvbufErrors (whole host) a
 receiver socket's own drops. Creates UPSs "bench-trap-N" at 127.0.0.101.. and deletes the
 traps they sent before each run; do not point it at a production database.
 Prints a table (and --json); asserts nothing.
+
+`--fleet 150` is the realistic mode instead (always with the configured steps, so the
+latency is trap → alarm: send → the alarm step finished, its transaction committed):
+150 UPSs "bench-fleet-N" on their own addresses 127.0.1.1.. (one sender process holding
+one socket per card) and two scenarios, each starting with no open alarm on the fleet:
+- "outage": a regional mains failure, `--outage` (60) UPSs go on battery within
+  `--outage-spread-s` (1.5 s), each sending upsTrapOnBattery and
+  upsTrapAlarmEntryAdded(upsAlarmOnBattery) a few ms apart: 120 traps that all raise;
+- "fleet": every UPS on battery, each sending upsTrapOnBattery every
+  `--fleet-interval-s` (60 s, what cards do) at a random phase for `--fleet-s` (120 s):
+  ~2.5 traps/s, the first of each UPS raises, the rest update.
+The fleet's UPSs are created with bulk_create, which skips the licence guard (a save()
+signal): a throwaway bench database only.
 """
 
 from __future__ import annotations
@@ -26,6 +41,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import random
 import socket
 import sys
 import threading
@@ -41,6 +57,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unms.settings")
 
 BASE = "127.0.0.{}"
 FIRST_HOST = 101
+FLEET_PREFIX = "bench-fleet-"
 STAMP_OID = "1.3.6.1.4.1.99999.42.1.0"  # Counter64 send time (ns) inside each trap
 COMMUNITY = "bench-traps"
 
@@ -60,6 +77,30 @@ def latency_step(events: list[Any]) -> None:
         LATENCIES_NS.extend(now - s for s in stamps if isinstance(s, int))
 
 
+COMMITTED_NS: list[int] = []
+STEP_PATHS: list[str] = []
+
+
+def configured_steps(events: list[Any]) -> None:
+    """With --with-steps: the configured AFTER_TRAPS steps inside one transaction whose
+    first on-commit hook notes send → commit (the alarm rows are visible from then on),
+    before the steps' own hooks (the console push) run; the latency step after this one
+    then notes send → steps finished."""
+    from django.db import transaction
+    from django.utils.module_loading import import_string
+
+    def committed() -> None:
+        now = time.time_ns()
+        stamps = [e.varbinds.get(STAMP_OID) for e in events]
+        with _lat_lock:
+            COMMITTED_NS.extend(now - s for s in stamps if isinstance(s, int))
+
+    with transaction.atomic():
+        transaction.on_commit(committed)
+        for path in STEP_PATHS:
+            import_string(path)(events)
+
+
 def receiver_main(conn: Connection, bind_port: int, with_steps: bool) -> None:
     import django
 
@@ -69,7 +110,9 @@ def receiver_main(conn: Connection, bind_port: int, with_steps: bool) -> None:
     from monitoring.traps.receiver import ReceiverConfig, ReceiverThread
 
     configured = list(settings.UNMS.get("AFTER_TRAPS", [])) if with_steps else []
-    settings.UNMS = {**settings.UNMS, "AFTER_TRAPS": [*configured, f"{__name__}.latency_step"]}
+    STEP_PATHS[:] = configured
+    ours = [f"{__name__}.configured_steps"] if configured else []
+    settings.UNMS = {**settings.UNMS, "AFTER_TRAPS": [*ours, f"{__name__}.latency_step"]}
     config = ReceiverConfig.from_settings(f"127.0.0.1:{bind_port}", stats_every_s=3600)
     thread = ReceiverThread(config)
     address = thread.start()
@@ -79,10 +122,14 @@ def receiver_main(conn: Connection, bind_port: int, with_steps: bool) -> None:
         command = conn.recv()
         if command == "stats":
             conn.send(thread.receiver.stats())
+        elif command == "latency_count":
+            with _lat_lock:
+                conn.send(len(LATENCIES_NS))
         elif command == "latencies":
             with _lat_lock:
-                conn.send(list(LATENCIES_NS))
+                conn.send((list(LATENCIES_NS), list(COMMITTED_NS)))
                 LATENCIES_NS.clear()
+                COMMITTED_NS.clear()
         elif command == "stop":
             thread.stop()
             conn.send("stopped")
@@ -130,6 +177,85 @@ def sender_main(
     out.put((host, sent, time.perf_counter() - began))
 
 
+def fleet_address(i: int) -> str:
+    """Card i of the realistic fleet: 127.0.1.1, 127.0.1.2, … (250 per /24)."""
+    return f"127.0.{1 + i // 250}.{i % 250 + 1}"
+
+
+def fleet_sender_main(
+    hosts: list[str],
+    target: tuple[str, int],
+    schedule: list[tuple[float, int, str]],
+    start_at: float,
+    out: Any,
+) -> None:
+    """One process, one socket per card: sends (offset s, card, "on_battery" |
+    "alarm_added") at start_at + offset, each trap stamped with its send time."""
+    from monitoring.snmp.ber import counter64, integer, oid
+
+    sys.path.insert(0, str(ROOT))
+    from tests.traps.helpers import MINUTES_REMAINING_0, UPS_TRAPS, alarm_varbinds, v2c_trap
+
+    socks = []
+    for host in hosts:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((host, 0))
+        socks.append(sock)
+    stamp_oid = oid(STAMP_OID)
+    sent = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for n, (offset, card, kind) in enumerate(sorted(schedule)):
+        delay = start_at + offset - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        stamp = (stamp_oid, counter64(time.time_ns()))
+        if kind == "alarm_added":
+            data = v2c_trap(
+                (*UPS_TRAPS, 3),
+                [*alarm_varbinds("OnBattery", card + 1), stamp],
+                community=COMMUNITY,
+                request_id=n,
+            )
+        else:
+            data = v2c_trap(
+                (*UPS_TRAPS, 1),
+                [(MINUTES_REMAINING_0, integer(30)), stamp],
+                community=COMMUNITY,
+                request_id=n,
+            )
+        socks[card].sendto(data, target)
+        sent += 1
+    for sock in socks:
+        sock.close()
+    out.put(("fleet", sent, time.time() - start_at))
+
+
+def outage_schedule(
+    cards: int, spread_s: float, rng: random.Random
+) -> list[tuple[float, int, str]]:
+    """A regional mains failure: every card goes on battery within spread_s and sends
+    upsTrapOnBattery then upsTrapAlarmEntryAdded(OnBattery) 5-50 ms later."""
+    out: list[tuple[float, int, str]] = []
+    for card in range(cards):
+        t = rng.uniform(0, spread_s)
+        out += [(t, card, "on_battery"), (t + rng.uniform(0.005, 0.05), card, "alarm_added")]
+    return out
+
+
+def fleet_schedule(
+    cards: int, interval_s: float, duration_s: float, rng: random.Random
+) -> list[tuple[float, int, str]]:
+    """Every card on battery, repeating upsTrapOnBattery every interval_s (random phase)."""
+    out: list[tuple[float, int, str]] = []
+    for card in range(cards):
+        t = rng.uniform(0, interval_s)
+        while t < duration_s:
+            out.append((t, card, "on_battery"))
+            t += interval_s
+    return out
+
+
 # --------------------------------------------------------------------------- bench
 
 
@@ -150,6 +276,9 @@ class Result:
     latency_p50_ms: float | None
     latency_p99_ms: float | None
     latency_max_ms: float | None
+    # --with-steps: send → the alarm transaction committed (alarm rows visible)
+    committed_p50_ms: float | None = None
+    committed_p99_ms: float | None = None
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -160,13 +289,16 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 class Bench:
-    def __init__(self, senders: int, with_steps: bool) -> None:
+    def __init__(self, senders: int, with_steps: bool, fleet: int = 0) -> None:
         import django
 
         django.setup()
         self.senders = senders
         self.hosts = [BASE.format(FIRST_HOST + i) for i in range(senders)]
+        self.fleet_hosts = [fleet_address(i) for i in range(fleet)]
         self._prepare_database()
+        if fleet:
+            self._prepare_fleet()
         ctx = mp.get_context("spawn")
         self.ctx = ctx
         self.conn, child = ctx.Pipe()
@@ -190,6 +322,98 @@ class Bench:
                 defaults={"site": site, "host": host, "port": 161, "trap_community": COMMUNITY},
             )
         Trap.objects.filter(source_address__in=self.hosts).delete()
+
+    def _prepare_fleet(self) -> None:
+        from monitoring.models import Site, Trap, Ups
+
+        site, _ = Site.objects.get_or_create(name="bench-fleet-site")
+        have = set(Ups.objects.filter(name__startswith=FLEET_PREFIX).values_list("name", flat=True))
+        # bulk_create: no save() signal, so no licence guard (a throwaway database).
+        Ups.objects.bulk_create(
+            Ups(
+                name=f"{FLEET_PREFIX}{i + 1}",
+                site=site,
+                host=host,
+                port=161,
+                trap_community=COMMUNITY,
+                enabled=True,
+            )
+            for i, host in enumerate(self.fleet_hosts)
+            if f"{FLEET_PREFIX}{i + 1}" not in have
+        )
+        Trap.objects.filter(source_address__in=self.fleet_hosts).delete()
+
+    def _close_fleet_alarms(self) -> None:
+        """Every scenario starts with no open (or recently cleared) alarm on the fleet."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from alarms.choices import AlarmState
+        from alarms.models import Alarm
+
+        long_ago = timezone.now() - timedelta(days=1)
+        Alarm.objects.filter(ups__name__startswith=FLEET_PREFIX, cleared_at__isnull=True).update(
+            cleared_at=long_ago, state=AlarmState.CLEARED, frozen=False, latched=False
+        )
+        Alarm.objects.filter(ups__name__startswith=FLEET_PREFIX, cleared_at__gt=long_ago).update(
+            cleared_at=long_ago
+        )
+
+    def run_fleet(
+        self, name: str, schedule: list[tuple[float, int, str]], settle_s: float = 60.0
+    ) -> Result:
+        """Send the schedule from one process; wait until every trap has been through
+        the steps (or nothing moves for settle_s)."""
+        self._close_fleet_alarms()
+        self.ask("latencies")  # clear
+        before = self.ask("stats")
+        out = self.ctx.Queue()
+        start_at = time.time() + 1.0
+        proc = self.ctx.Process(
+            target=fleet_sender_main, args=(self.fleet_hosts, self.target, schedule, start_at, out)
+        )
+        proc.start()
+        _, sent, send_s = out.get()
+        proc.join()
+        last_count, last_change = self.ask("latency_count"), time.time()
+        while last_count < sent and time.time() - last_change < settle_s:
+            time.sleep(0.05)
+            count = self.ask("latency_count")
+            if count != last_count:
+                last_count, last_change = count, time.time()
+        done_at = time.time() if last_count >= sent else last_change
+        after = self.ask("stats")
+        step_ns, committed_ns = self.ask("latencies")
+        latencies = [ns / 1e6 for ns in step_ns]
+        committed = [ns / 1e6 for ns in committed_ns]
+        stored = after["stored"] - before["stored"]
+        seconds = done_at - start_at
+        duration = max(offset for offset, _, _ in schedule) or 1.0
+
+        def delta(key: str) -> int | None:
+            a, b = after.get(key), before.get(key)
+            return a - b if a is not None and b is not None else None
+
+        return Result(
+            name=name,
+            senders=len({card for _, card, _ in schedule}),
+            offered_rate=f"{len(schedule) / duration:.1f}/s",
+            sent=sent,
+            stored=stored,
+            lost=sent - stored,
+            seconds=round(seconds, 2),
+            stored_per_s=round(stored / seconds, 0) if seconds > 0 else 0.0,
+            send_per_s=round(sent / send_s, 0) if send_s > 0 else 0.0,
+            kernel_rcvbuf_errors=delta("kernel_rcvbuf_errors"),
+            socket_drops=delta("socket_drops"),
+            queue_dropped=after["dropped"] - before["dropped"],
+            latency_p50_ms=_round(percentile(latencies, 0.50)),
+            latency_p99_ms=_round(percentile(latencies, 0.99)),
+            latency_max_ms=_round(max(latencies) if latencies else None),
+            committed_p50_ms=_round(percentile(committed, 0.50)),
+            committed_p99_ms=_round(percentile(committed, 0.99)),
+        )
 
     def ask(self, command: str) -> Any:
         self.conn.send(command)
@@ -230,8 +454,18 @@ class Bench:
             if count != last_count:
                 last_count, last_change = count, time.time()
         done_at = last_change if last_count < expected else time.time()
+        # The steps run behind the store (their own thread): wait for them too, or a slow
+        # step's tail would be left out of the latencies.
+        stored_now = last_count - before["stored"]
+        count, moved = self.ask("latency_count"), time.time()
+        while count < stored_now and time.time() - moved < settle_s:
+            time.sleep(0.05)
+            if (now_count := self.ask("latency_count")) != count:
+                count, moved = now_count, time.time()
         after = self.ask("stats")
-        latencies = [ns / 1e6 for ns in self.ask("latencies")]
+        step_ns, committed_ns = self.ask("latencies")
+        latencies = [ns / 1e6 for ns in step_ns]
+        committed = [ns / 1e6 for ns in committed_ns]
         stored = after["stored"] - before["stored"]
         seconds = done_at - start_at
 
@@ -255,6 +489,8 @@ class Bench:
             latency_p50_ms=_round(percentile(latencies, 0.50)),
             latency_p99_ms=_round(percentile(latencies, 0.99)),
             latency_max_ms=_round(max(latencies) if latencies else None),
+            committed_p50_ms=_round(percentile(committed, 0.50)),
+            committed_p99_ms=_round(percentile(committed, 0.99)),
         )
 
     def close(self) -> None:
@@ -300,14 +536,31 @@ def main() -> None:
     parser.add_argument(
         "--with-steps", action="store_true", help="run the configured AFTER_TRAPS steps too"
     )
+    parser.add_argument(
+        "--fleet", type=int, default=0, help="realistic mode: this many UPSs (e.g. 150)"
+    )
+    parser.add_argument("--fleet-s", type=float, default=120.0)
+    parser.add_argument("--fleet-interval-s", type=float, default=60.0)
+    parser.add_argument("--outage", type=int, default=60, help="UPSs in the regional outage")
+    parser.add_argument("--outage-spread-s", type=float, default=1.5)
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    bench = Bench(args.senders, args.with_steps)
+    bench = Bench(args.senders, args.with_steps or args.fleet > 0, args.fleet)
     from django.db import connection
 
     results: list[Result] = []
+    rng = random.Random(args.seed)
     try:
+        if args.fleet:
+            if args.outage:
+                outage = outage_schedule(min(args.outage, args.fleet), args.outage_spread_s, rng)
+                results.append(bench.run_fleet(f"outage {args.outage} UPS", outage))
+            if args.fleet_s > 0:
+                steady = fleet_schedule(args.fleet, args.fleet_interval_s, args.fleet_s, rng)
+                results.append(bench.run_fleet(f"fleet {args.fleet} UPS", steady))
+            args.bursts, args.sustained_s, args.normal_s = [], 0, 0
         for size in args.bursts:
             results.append(bench.run(f"burst {size}", size, 0.0))
         if args.sustained_s > 0:
@@ -332,6 +585,7 @@ def main() -> None:
     header = (
         f"{'scenario':<16} {'offered':>8} {'sent':>7} {'stored':>7} {'lost':>6} {'secs':>6} "
         f"{'stored/s':>8} {'kRcvbuf':>7} {'sockdrop':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}"
+        f" {'commit p50':>10} {'commit p99':>10}"
     )
     print(header)
     for r in results:
@@ -340,6 +594,7 @@ def main() -> None:
             f"{r.seconds:>6} {r.stored_per_s:>8.0f} {r.kernel_rcvbuf_errors!s:>7} "
             f"{r.socket_drops!s:>8} "
             f"{r.latency_p50_ms!s:>7} {r.latency_p99_ms!s:>7} {r.latency_max_ms!s:>7}"
+            f" {r.committed_p50_ms!s:>10} {r.committed_p99_ms!s:>10}"
         )
 
 
