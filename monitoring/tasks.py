@@ -49,3 +49,33 @@ def purge_old_measurements() -> dict[str, int]:
     from monitoring.rollups import purge_all
 
     return purge_all()
+
+
+# --- trap log retention (docs/traps.md) ------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def purge_old_traps(chunk: int = 5000) -> int:
+    """Delete stored traps older than `UNMS["TRAP_RETENTION_DAYS"]` (default 90; 0 keeps
+    them forever); returns how many. Chunked by id so that a flood's worth of old rows
+    never becomes one long transaction. Alarms and their events (which only name the
+    trap id in their data) are kept: they are the history.
+    """
+    from datetime import timedelta
+
+    from monitoring.models import Trap
+
+    days = settings.UNMS.get("TRAP_RETENTION_DAYS", 90)
+    if not days or days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted = 0
+    while ids := list(
+        Trap.objects.filter(received_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:chunk]
+    ):
+        deleted += Trap.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < chunk:
+            break
+    return deleted

@@ -261,6 +261,9 @@ UNMS = {
     "TRAP_BATCH_MS": env.int("UNMS_TRAP_BATCH_MS", default=100),
     # Received datagrams held in memory while the database is slow or down.
     "TRAP_QUEUE_MAX": env.int("UNMS_TRAP_QUEUE_MAX", default=1_000_000),
+    # Stored traps older than this are deleted hourly (monitoring.tasks.purge_old_traps;
+    # 0 keeps them forever). Alarms and their events are not affected.
+    "TRAP_RETENTION_DAYS": env.int("UNMS_TRAP_RETENTION_DAYS", default=90),
     # Steps run after each stored batch of traps, in this order (dotted paths to callables
     # taking a `list[monitoring.traps.events.TrapEvent]`; accepted traps only).
     "AFTER_TRAPS": env.list("UNMS_AFTER_TRAPS", default=["alarms.lifecycle.apply_trap_events"]),
@@ -369,6 +372,8 @@ PERIODIC_TASKS: list[tuple[str, str, float]] = [
     # Trend rollups: incremental, so a short period keeps the current bucket fresh.
     ("rollup-measurements", "monitoring.tasks.rollup_measurements", 60.0),
     ("purge-old-measurements", "monitoring.tasks.purge_old_measurements", 3600.0),
+    # Trap log retention (UNMS["TRAP_RETENTION_DAYS"]).
+    ("purge-old-traps", "monitoring.tasks.purge_old_traps", 3600.0),
 ]
 
 CELERY_BEAT_SCHEDULE = {
