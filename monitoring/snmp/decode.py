@@ -202,17 +202,22 @@ def _convert(spec: FieldSpec, value: Any, where: Oid) -> Any:
     raise AssertionError(f"unhandled kind {kind}")  # pragma: no cover
 
 
+def _value(spec: FieldSpec, raw: Any, where: Oid, notes: list[str]) -> Any:
+    """`_convert`, with a value of the wrong type noted and then treated as not reported."""
+    try:
+        return _convert(spec, raw, where)
+    except _WrongType as exc:
+        notes.append(str(exc))
+        return None
+
+
 def _first_scalar(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> Any:
     """The first alternative that yields a value (profiles list them in priority order)."""
     for spec in specs:
         if spec.ignore:
             continue
-        try:
-            where, raw = index.scalar(spec.oid)
-            result = _convert(spec, raw, where)
-        except _WrongType as exc:
-            notes.append(str(exc))
-            continue
+        where, raw = index.scalar(spec.oid)
+        result = _value(spec, raw, where, notes)
         if result is not None:
             return result
     return None
@@ -227,12 +232,8 @@ def _column(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> dict
         if spec.line:
             # A scalar that is one line of the table (XPPC R/S/T objects).
             if spec.line not in merged:
-                try:
-                    where, raw = index.scalar(spec.oid)
-                    result = _convert(spec, raw, where)
-                except _WrongType as exc:
-                    notes.append(str(exc))
-                    continue
+                where, raw = index.scalar(spec.oid)
+                result = _value(spec, raw, where, notes)
                 if result is not None:
                     merged[spec.line] = result
             continue
@@ -240,11 +241,7 @@ def _column(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> dict
         for row, raw in index.column(base).items():
             if row in merged:
                 continue
-            try:
-                result = _convert(spec, raw, (*base, row))
-            except _WrongType as exc:
-                notes.append(str(exc))
-                continue
+            result = _value(spec, raw, (*base, row), notes)
             if result is not None:
                 merged[row] = result
     return merged
@@ -299,22 +296,14 @@ def _alarms(specs: Sequence[FieldSpec], index: _Index, notes: list[str]) -> tupl
             names.update(dict.fromkeys(_bits(spec, index, notes)))
             continue
         if spec.kind == Kind.FLAG:
-            try:
-                where, raw = index.scalar(spec.oid)
-                name = _convert(spec, raw, where)
-            except _WrongType as exc:
-                notes.append(str(exc))
-                continue
+            where, raw = index.scalar(spec.oid)
+            name = _value(spec, raw, where, notes)
             if name is not None:
                 names[name] = None
             continue
         column = index.column(spec.oid)
         for row in sorted(column):
-            try:
-                name = _convert(spec, column[row], (*spec.oid, row))
-            except _WrongType as exc:
-                notes.append(str(exc))
-                continue
+            name = _value(spec, column[row], (*spec.oid, row), notes)
             if name is not None:
                 names[name] = None
     return tuple(names)
