@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -19,11 +20,26 @@ from unms.celery import app
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def reconfigure(**conf: Any) -> None:
+    """Apply `conf` to the Celery app for real. Celery builds its broker connection pool
+    and its AMQP layer (producer pool, queues) from the configuration at first use, and
+    eager `.delay()` calls use them too (to serialise): once an earlier test of the run had
+    sent a task, a new broker URL or default queue alone would be ignored, and the tasks
+    would go to the old broker (memory://), where no worker listens."""
+    app.conf.update(**conf)
+    # Both are instance attributes once built (the type stubs do not declare them);
+    # without them the app builds new ones from `conf` at the next use.
+    pool = app.__dict__.pop("_pool", None)
+    if pool is not None:
+        pool.force_close_all()
+    app.__dict__.pop("amqp", None)
+
+
 @pytest.fixture
 def celery_worker(redis_url: str) -> Iterator[None]:
     # A queue of its own: another test run sharing this Redis must not take our tasks.
     queue = f"test-polling-{uuid.uuid4().hex}"
-    app.conf.update(
+    reconfigure(
         broker_url=redis_url,
         task_always_eager=False,
         result_backend=None,
@@ -34,7 +50,7 @@ def celery_worker(redis_url: str) -> Iterator[None]:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield
     finally:
-        app.conf.update(task_always_eager=True, broker_url="memory://", task_default_queue="celery")
+        reconfigure(task_always_eager=True, broker_url="memory://", task_default_queue="celery")
 
 
 def test_beat_task_claims_due_upses_and_a_worker_polls_them(
