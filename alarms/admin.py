@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from alarms.models import Alarm, AlarmEvent
+from unms.admin_base import AppendOnlyAdmin, ReadOnlyAdmin
 
 
 class EventInline(admin.TabularInline):
@@ -21,7 +22,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Alarm)
-class AlarmAdmin(admin.ModelAdmin):
+class AlarmAdmin(ReadOnlyAdmin):
     """Read-only: alarms change through the lifecycle and the console's ack, so that
     every change is an event row."""
 
@@ -33,25 +34,10 @@ class AlarmAdmin(admin.ModelAdmin):
     show_full_result_count = False  # COUNT(*) over millions of rows
     inlines = [EventInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(AlarmEvent)
-class AlarmEventAdmin(admin.ModelAdmin):
+class AlarmEventAdmin(AppendOnlyAdmin):
     list_display = ("at", "ups", "kind", "condition", "user", "message", "processed_at")
     list_filter = ("kind",)
     list_select_related = ("ups", "user")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

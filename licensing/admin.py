@@ -10,24 +10,16 @@ from django.urls import reverse
 
 from accounts.roles import can_manage_licence
 from licensing.models import LicenceState
+from unms.admin_base import AppendOnlyAdmin
 
 
 @admin.register(LicenceState)
-class LicenceAdmin(admin.ModelAdmin):
+class LicenceAdmin(AppendOnlyAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_manage_licence(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_manage_licence(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if not can_manage_licence(request.user):

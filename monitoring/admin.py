@@ -17,16 +17,7 @@ from django.utils.functional import cached_property
 from monitoring.choices import UpsState
 from monitoring.forms import SECRET_FIELDS, UpsForm
 from monitoring.models import Measurement, Region, SensorPoint, Site, Ups, UpsStatus
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the poller only; the admin may look, not touch."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from unms.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Region)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from monitoring.models import Trap
+from unms.admin_base import AppendOnlyAdmin
 
 SUMMARY_DAYS = 7
 SUMMARY_SOURCES = 10
@@ -92,7 +93,7 @@ class UnknownSourceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Trap)
-class TrapAdmin(admin.ModelAdmin):
+class TrapAdmin(AppendOnlyAdmin):
     list_display = (
         "received_at",
         "source",
@@ -125,15 +126,6 @@ class TrapAdmin(admin.ModelAdmin):
         "error",
         "raw_hex",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="source", ordering="source_address")
     def source(self, obj: Trap) -> str:

@@ -19,6 +19,7 @@ from notifications.models import (
     RuleStep,
     RuleTarget,
 )
+from unms.admin_base import ReadOnlyAdmin
 
 
 class ChannelForm(forms.ModelForm):
@@ -158,7 +159,7 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: rows change through the sender; resend is the one action."""
 
     list_display = ("created_at", "subject", "recipient", "channel", "state", "attempts", "sent_at")
@@ -168,12 +169,6 @@ class NotificationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["resend"]
     exclude = ("claim",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Resend selected notifications")
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
