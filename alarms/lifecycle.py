@@ -788,10 +788,23 @@ def acknowledge(
     """Acknowledge alarms; returns how many changed. A latched alarm whose condition
     has gone is reset (cleared) by its acknowledgement."""
     now = now or timezone.now()
+    ids = sorted(set(alarm_ids))
     changed = 0
     touched: set[int] = set()
     with transaction.atomic():
-        for alarm in Alarm.objects.select_for_update().filter(pk__in=list(alarm_ids)):
+        # Locks in the order polls and traps take them: the UPSs' status rows first (in
+        # ups_id order, as the trap batch does), then the alarm rows. Taking the alarms
+        # first and the status row only when sync_status writes it could deadlock with
+        # a trap batch holding the status row and updating the same alarm. An alarm
+        # never changes UPS, so the ids read before locking stay right.
+        ups_ids = sorted(set(Alarm.objects.filter(pk__in=ids).values_list("ups_id", flat=True)))
+        list(
+            UpsStatus.objects.select_for_update()
+            .filter(ups_id__in=ups_ids)
+            .order_by("ups_id")
+            .values_list("pk", flat=True)
+        )
+        for alarm in Alarm.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
             state = AlarmState(alarm.state)
             if state.is_acked:
                 continue
@@ -825,7 +838,7 @@ def acknowledge(
                 )
             touched.add(alarm.ups_id)
             changed += 1
-        for ups_id in touched:
+        for ups_id in sorted(touched):
             sync_status(ups_id, now)
         live.after_commit(touched)  # console push, after commit
     return changed

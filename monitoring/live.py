@@ -5,7 +5,9 @@ TypedDicts, sent as JSON as they are; their `type` doubles as the consumer handl
 ("ups.state" → `ups_state`). The same `push` serves every process model: in the embedded
 demo the recorder runs in a `sync_to_async` thread of the web server's event loop and
 `async_to_sync` hops back onto that loop (so the in-memory layer is shared); a Celery
-worker has no loop and `async_to_sync` runs channels-redis in a fresh one.
+worker has no loop and `async_to_sync` runs channels-redis in a fresh one. Each hop costs
+a thread handoff (and, without a loop, a new loop), so a push of many UPSs (`push_all`,
+`push_states`) makes ONE hop for all its group sends.
 
 `push_poll_outcome` is an `AFTER_POLL` step (settings): after the recorder's commit, and
 after the alarm step (which may raise the traffic light), it sends the UPS's state when
@@ -14,6 +16,7 @@ something a tile shows has changed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -157,6 +160,10 @@ def visible_change(before: Visible | None, after: Visible) -> bool:
 
 # --- sending ---------------------------------------------------------------------------
 
+# Group sends in flight at once within one push (channels-redis: each send is a few round
+# trips; more in parallel would only open more connections).
+SEND_CONCURRENCY = 8
+
 
 def push(payload: Mapping[str, Any], *groups: str) -> None:
     """Send `payload` to `groups` (default: the fleet and the UPS's own group).
@@ -165,13 +172,67 @@ def push(payload: Mapping[str, Any], *groups: str) -> None:
     missing layer never breaks the caller: the data is stored, a console re-syncs from a
     snapshot when it reconnects.
     """
+    targets = groups or _default_groups(payload)
+    _send([[(group, dict(payload)) for group in targets]])
+
+
+def push_all(payloads: Iterable[Mapping[str, Any]]) -> int:
+    """Send many payloads, each to its default groups, in ONE hop onto the event loop
+    (one `async_to_sync` for all of them, however many UPSs): the messages about one UPS
+    go out in the order given, different UPSs' in parallel. Returns how many payloads.
+
+    The hop is the one `push` makes: in the embedded demo, from a `sync_to_async` thread,
+    onto the web server's loop (the in-memory layer's queues live there); elsewhere
+    (Celery, trapd) a fresh loop for the whole batch instead of one per message.
+    """
+    chains: dict[Any, list[tuple[str, dict[str, Any]]]] = {}
+    count = 0
+    for payload in payloads:
+        count += 1
+        key = payload.get("ups_id", ("no-ups", count))
+        chain = chains.setdefault(key, [])
+        chain.extend((group, dict(payload)) for group in _default_groups(payload))
+    _send(list(chains.values()))
+    return count
+
+
+def _send(chains: list[list[tuple[str, dict[str, Any]]]]) -> None:
+    chains = [chain for chain in chains if chain]
+    if not chains:
+        return
     layer = get_channel_layer()
     if layer is None:
         return
-    targets = groups or _default_groups(payload)
-    send = async_to_sync(layer.group_send)
-    for group in targets:
-        send(group, dict(payload))
+    async_to_sync(_group_send_all)(layer, chains)
+
+
+async def _group_send_all(layer: Any, chains: list[list[tuple[str, dict[str, Any]]]]) -> None:
+    """Every chain's sends in order, chains side by side (at most SEND_CONCURRENCY).
+
+    The first failure (the layer's server gone) stops what has not started yet, rather
+    than waiting for a timeout per message, and is raised once all in flight are done.
+    """
+    if len(chains) == 1:
+        for group, message in chains[0]:
+            await layer.group_send(group, message)
+        return
+    failures: list[BaseException] = []
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def run(chain: list[tuple[str, dict[str, Any]]]) -> None:
+        async with gate:
+            for group, message in chain:
+                if failures:
+                    return
+                try:
+                    await layer.group_send(group, message)
+                except Exception as exc:
+                    failures.append(exc)
+                    return
+
+    await asyncio.gather(*(run(chain) for chain in chains))
+    if failures:
+        raise failures[0]
 
 
 def _default_groups(payload: Mapping[str, Any]) -> tuple[str, ...]:
@@ -179,14 +240,25 @@ def _default_groups(payload: Mapping[str, Any]) -> tuple[str, ...]:
     return (FLEET_GROUP,) if ups_id is None else (FLEET_GROUP, ups_group(int(ups_id)))
 
 
+def state_payloads(ups_ids: Iterable[int]) -> dict[int, UpsStatePayload]:
+    """The tiles of `ups_ids` that have a status row, in one query."""
+    ids = sorted(set(ups_ids))
+    if not ids:
+        return {}
+    rows = UpsStatus.objects.select_related("measurement").filter(ups_id__in=ids)
+    return {status.ups_id: state_payload(status) for status in rows}
+
+
+def push_states(ups_ids: Iterable[int]) -> dict[int, UpsStatePayload]:
+    """Send the current state of these UPSs, whatever changed: one query, one hop."""
+    payloads = state_payloads(ups_ids)
+    push_all(payloads[ups_id] for ups_id in sorted(payloads))
+    return payloads
+
+
 def push_state(ups_id: int) -> UpsStatePayload | None:
     """Send the current state of one UPS, whatever changed (alarm step, acknowledge)."""
-    status = UpsStatus.objects.select_related("measurement").filter(ups_id=ups_id).first()
-    if status is None:
-        return None
-    payload = state_payload(status)
-    push(payload)
-    return payload
+    return push_states([ups_id]).get(ups_id)
 
 
 def _previous_values(ups_id: int, before: datetime) -> dict[str, Any]:
