@@ -63,6 +63,28 @@ function applyFilter() {
   if (!problems.hidden) drawProblems();
 }
 
+// After live updates under a state filter: only the sections of the tiles that changed
+// can have been emptied or filled, and the "n of N shown" count.
+function refreshSections(changedTiles) {
+  const sites = new Set();
+  for (const li of changedTiles) {
+    const site = li.closest("section.site");
+    if (site) sites.add(site);
+  }
+  const regions = new Set();
+  for (const section of sites) {
+    section.hidden = !section.querySelector("li.tile:not([hidden])");
+    const region = section.closest("section.region");
+    if (region) regions.add(region);
+  }
+  for (const section of regions) {
+    section.hidden = !section.querySelector("section.site:not([hidden])");
+  }
+  let shown = 0;
+  for (const li of tiles.values()) if (!li.hidden) shown += 1;
+  filterCount.textContent = `${shown} of ${tiles.size} shown`;
+}
+
 filterForm.addEventListener("submit", (event) => event.preventDefault());
 filterForm.addEventListener("input", () => {
   filter = currentFilter();
@@ -99,28 +121,87 @@ for (const a of document.querySelectorAll(".views a")) {
   });
 }
 
-// Problems are few in normal times; during an incident they are redrawn at most once
-// per frame, sorted worst first, then longest in that state.
+// Problems are few in normal times, but during an incident hundreds of UPSs may be listed
+// while 100 change per second: a full redraw (filter, view switch, alarm markers) sorts
+// and copies them all; a live update only moves the copies of the UPSs that changed
+// (`updateProblems`), so a frame costs the changes, not the length of the list.
+// Worst first, then longest in that state.
+const problemIds = []; // ups ids in display order
+const problemCopies = new Map(); // ups_id -> li in the problem list
+
+function worseFirst(a, b) {
+  const rank = Number(b.dataset.rank) - Number(a.dataset.rank);
+  if (rank) return rank;
+  return (a.dataset.since || "").localeCompare(b.dataset.since || "") || a.dataset.name.localeCompare(b.dataset.name);
+}
+
+function isProblem(li) {
+  return li.dataset.state !== "ok" && matches(li);
+}
+
+function problemCopy(li) {
+  const copy = li.cloneNode(true);
+  copy.hidden = false;
+  const site = copy.querySelector(".reason");
+  if (site) site.before(Object.assign(document.createElement("span"), { className: "where", textContent: siteLabel(li) }));
+  return copy;
+}
+
 function drawProblems() {
   const rows = [];
   for (const li of tiles.values()) {
-    if (li.dataset.state !== "ok" && matches(li)) rows.push(li);
+    if (isProblem(li)) rows.push(li);
   }
-  rows.sort((a, b) => {
-    const rank = Number(b.dataset.rank) - Number(a.dataset.rank);
-    if (rank) return rank;
-    return (a.dataset.since || "").localeCompare(b.dataset.since || "") || a.dataset.name.localeCompare(b.dataset.name);
+  rows.sort(worseFirst);
+  problemIds.length = 0;
+  problemCopies.clear();
+  const copies = rows.map((li) => {
+    const copy = problemCopy(li);
+    const id = Number(li.dataset.ups);
+    problemIds.push(id);
+    problemCopies.set(id, copy);
+    return copy;
   });
-  problemList.replaceChildren(
-    ...rows.map((li) => {
-      const copy = li.cloneNode(true);
-      copy.hidden = false;
-      const site = copy.querySelector(".reason");
-      if (site) site.before(Object.assign(document.createElement("span"), { className: "where", textContent: siteLabel(li) }));
-      return copy;
-    }),
-  );
+  problemList.replaceChildren(...copies);
   problems.querySelector(".none-message").hidden = rows.length > 0;
+}
+
+function updateProblems(changedTiles) {
+  // Take every changed UPS out first: the binary search needs the rest in order.
+  const gone = new Set();
+  for (const li of changedTiles) {
+    const id = Number(li.dataset.ups);
+    const old = problemCopies.get(id);
+    if (old) {
+      gone.add(id);
+      problemCopies.delete(id);
+      old.remove();
+    }
+  }
+  if (gone.size) {
+    const kept = problemIds.filter((id) => !gone.has(id));
+    problemIds.length = 0;
+    problemIds.push(...kept);
+  }
+  for (const li of changedTiles) {
+    if (!isProblem(li)) continue;
+    const id = Number(li.dataset.ups);
+    // Binary search for its place among the others (their order has not changed).
+    let lo = 0;
+    let hi = problemIds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (worseFirst(tiles.get(problemIds[mid]), li) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const copy = problemCopy(li);
+    const next = lo < problemIds.length ? problemCopies.get(problemIds[lo]) : null;
+    problemIds.splice(lo, 0, id);
+    problemCopies.set(id, copy);
+    problemList.insertBefore(copy, next);
+  }
+  const none = problems.querySelector(".none-message");
+  if (none.hidden !== problemIds.length > 0) none.hidden = problemIds.length > 0;
 }
 
 function siteLabel(li) {
@@ -131,11 +212,15 @@ function siteLabel(li) {
 
 // --- live updates ------------------------------------------------------------------------
 
-function recount() {
-  const counts = {};
-  for (const state of Object.keys(config.states)) counts[state] = 0;
-  for (const li of tiles.values()) counts[li.dataset.state] = (counts[li.dataset.state] || 0) + 1;
-  for (const node of document.querySelectorAll("[data-count]")) {
+// Counts per state, kept up to date with each change rather than recounted over the
+// whole fleet every frame.
+const counts = {};
+for (const state of Object.keys(config.states)) counts[state] = 0;
+for (const li of tiles.values()) counts[li.dataset.state] = (counts[li.dataset.state] || 0) + 1;
+const countNodes = [...document.querySelectorAll("[data-count]")];
+
+function showCounts() {
+  for (const node of countNodes) {
     const key = node.dataset.count;
     const text = String(key === "total" ? tiles.size : counts[key] || 0);
     if (node.textContent !== text) node.textContent = text;
@@ -143,17 +228,25 @@ function recount() {
 }
 
 store.onChange((changed) => {
+  const changedTiles = [];
   for (const p of changed) {
     const li = tiles.get(p.ups_id);
     if (!li) continue; // a UPS added since the page loaded: shown after a reload
+    const previous = li.dataset.state;
     renderTile(li, p, config.columns);
-    li.dataset.since = p.since || "";
+    if (previous !== p.state) {
+      counts[previous] -= 1;
+      counts[p.state] = (counts[p.state] || 0) + 1;
+    }
+    const since = p.since || "";
+    if (li.dataset.since !== since) li.dataset.since = since;
     const visible = matches(li);
     if (li.hidden === visible) li.hidden = !visible;
+    changedTiles.push(li);
   }
-  recount();
-  if (!problems.hidden) drawProblems();
-  if (filter.state) applyFilter();
+  showCounts();
+  if (filter.state) refreshSections(changedTiles);
+  if (!problems.hidden) updateProblems(changedTiles);
 });
 
 function markUnacked(ups) {

@@ -126,11 +126,12 @@ export function renderTile(node, p, columns) {
   const age = node.querySelector(".age");
   if (age) {
     const lost = p.state === "comm_lost";
-    age.hidden = !lost;
+    if (age.hidden === lost) age.hidden = !lost;
     setText(age, lost ? formatAge(p.last_success_at) : "");
-    if (lost) age.dataset.since = p.last_success_at || "";
+    if (lost && age.dataset.since !== (p.last_success_at || "")) age.dataset.since = p.last_success_at || "";
   }
-  node.title = `${p.label}${p.reasons && p.reasons.length ? ": " + p.reasons.join("; ") : ""}`;
+  const title = `${p.label}${p.reasons && p.reasons.length ? ": " + p.reasons.join("; ") : ""}`;
+  if (node.title !== title) node.title = title;
 }
 
 // Comm-lost ages move with the clock, not with messages.
