@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import uuid
 from typing import Any
 
 import pytest
@@ -133,16 +133,15 @@ async def test_a_console_may_ask_for_a_fresh_snapshot(operator: User) -> None:
     await communicator.disconnect()
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (Celery mode)")
 async def test_a_worker_push_reaches_the_console_through_redis(
-    operator: User, settings: Any
+    operator: User, settings: Any, redis_url: str
 ) -> None:
     # The Celery path: the same `push`, from sync code with no running loop, through
     # channels-redis to a consumer on the web server's loop.
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": "unms-test-console"},
+            "CONFIG": {"hosts": [redis_url], "prefix": f"unms-test-{uuid.uuid4().hex}"},
         }
     }
     status = await sync_to_async(UpsStatusFactory.create)()
