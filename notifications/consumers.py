@@ -86,6 +86,14 @@ class PopupConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _acknowledge(self, ids: list[int]) -> list[int]:
         mine = self._mine().filter(pk__in=ids)
-        done = list(mine.values_list("pk", flat=True))
         mine.update(acknowledged_at=timezone.now())
-        return done
+        # Also the user's pop-ups acknowledged already: another session did it while this
+        # page was disconnected and missed the dismiss; without one it could never close.
+        return list(
+            Notification.objects.filter(
+                pk__in=ids,
+                recipient__user_id=self.user_id,
+                channel__kind=ChannelKind.POPUP,
+                acknowledged_at__isnull=False,
+            ).values_list("pk", flat=True)
+        )

@@ -18,6 +18,15 @@ if (root) start(root);
 function start(root) {
   const shown = new Map(); // id -> element
   let retry = 1000;
+  let socket = null; // the current connection: a pop-up outlives the one that brought it
+  const acks = new Set(); // acknowledged here, not yet sent (socket down): sent on open
+
+  function acknowledge(ids) {
+    for (const id of ids) acks.add(id);
+    if (!acks.size || !socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: "ack", ids: [...acks] }));
+    acks.clear();
+  }
 
   function desktop(p) {
     if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
@@ -25,7 +34,7 @@ function start(root) {
     n.onclick = () => { window.focus(); window.location.href = p.url; };
   }
 
-  function show(p, ws) {
+  function show(p) {
     if (shown.has(p.id)) return;
     const box = document.createElement("section");
     box.className = "unms-popup severity-" + p.severity;
@@ -46,7 +55,7 @@ function start(root) {
     box.appendChild(list);
     const ack = document.createElement("button");
     ack.type = "button"; ack.textContent = "Acknowledge";
-    ack.onclick = () => ws.send(JSON.stringify({ type: "ack", ids: p.ids }));
+    ack.onclick = () => acknowledge(p.ids);
     box.appendChild(ack);
     root.appendChild(box);
     for (const id of p.ids) shown.set(id, box);
@@ -58,16 +67,18 @@ function start(root) {
     for (const id of ids) {
       const el = shown.get(id);
       if (el) { el.remove(); shown.delete(id); }
+      acks.delete(id);
       horn.release("popup:" + id);
     }
   }
 
   function connect() {
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/notifications/");
-    ws.onopen = () => { retry = 1000; };
+    socket = ws;
+    ws.onopen = () => { retry = 1000; acknowledge([]); };
     ws.onmessage = (e) => {
       const msg = JSON.parse(e.data);
-      if (msg.type === "popup.show") show(msg.popup, ws);
+      if (msg.type === "popup.show") show(msg.popup);
       else if (msg.type === "popup.dismiss") dismiss(msg.ids);
     };
     ws.onclose = () => { setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); };

@@ -84,6 +84,14 @@ def live_db(
         try:
             yield
         finally:
+            if created is not None:
+                # The server's per-request threads keep their connections (CONN_MAX_AGE)
+                # after the threads are gone; DROP DATABASE refuses while they exist.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
             connections.close_all()
             if created is not None:
                 connection.creation.destroy_test_db(created, verbosity=0)
