@@ -13,6 +13,7 @@ filling: nothing received is lost while memory (queue_max) allows.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import logging
@@ -25,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
@@ -136,6 +138,8 @@ class TrapReceiver(asyncio.DatagramProtocol):
         self._db = ThreadPoolExecutor(1, thread_name_prefix="trapd-db")
         self._steps = ThreadPoolExecutor(1, thread_name_prefix="trapd-steps")
         self._kernel_errors_at_start: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._step_runs: set[concurrent.futures.Future[None]] = set()
 
     # ------------------------------------------------------------------ socket side
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
@@ -155,7 +159,7 @@ class TrapReceiver(asyncio.DatagramProtocol):
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> tuple[str, int]:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         host, port = self.config.bind
         self._sock, self.effective_rcvbuf = open_socket(host, port, self.config.rcvbuf)
         self._transport, _ = await loop.create_datagram_endpoint(lambda: self, sock=self._sock)
@@ -191,6 +195,11 @@ class TrapReceiver(asyncio.DatagramProtocol):
             if self._transport is not None:
                 self._transport.close()
             self.log_stats()
+            # The last batches' steps were handed to this loop: let them finish first.
+            await asyncio.gather(
+                *(asyncio.wrap_future(run) for run in list(self._step_runs)),
+                return_exceptions=True,
+            )
             for executor in (self._decoder, self._db, self._steps):
                 await self._in_thread(executor, connections.close_all)
                 executor.shutdown(wait=True)
@@ -261,10 +270,16 @@ class TrapReceiver(asyncio.DatagramProtocol):
             self.pipeline.hint(events)
         except Exception:
             log.exception("trap receiver: re-poll hints for %d events failed", len(events))
-        if events:
+        if events and self._loop is not None:
             # The steps get their own thread so a slow step (the alarm lifecycle under a
-            # flood) delays events, never the storing of traps; batches keep their order.
-            self._steps.submit(self._run_steps, events)
+            # flood) delays events, never the storing of traps; batches keep their order
+            # (one thread, FIFO). They run through asgiref so that async_to_sync inside
+            # them (the console push) hops back onto this event loop, which the web server
+            # shares in the embedded mode, rather than onto a throwaway loop in a bare thread.
+            run_steps = sync_to_async(self._run_steps, thread_sensitive=False, executor=self._steps)
+            future = asyncio.run_coroutine_threadsafe(run_steps(events), self._loop)
+            self._step_runs.add(future)
+            future.add_done_callback(self._step_runs.discard)
 
     def _run_steps(self, events: list[TrapEvent]) -> None:
         close_old_connections()
