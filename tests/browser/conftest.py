@@ -247,3 +247,40 @@ def screenshot(page: Any, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def watched_page(context: Any, timeout_ms: float) -> Any:
+    """A page that collects script errors and Content Security Policy violations.
+
+    Chromium reports what the CSP blocked on the console ("Refused to apply inline style
+    ... violates the following Content Security Policy directive"); the injected listener
+    says where each one comes from (file, line, column) for the failure message.
+    """
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda msg: (
+            page.csp_violations.append(f"{page.url}: {msg.text}")
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.add_init_script(
+        "window.__csp = [];"
+        "document.addEventListener('securitypolicyviolation', (e) => window.__csp.push("
+        "`${e.effectiveDirective} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));"
+    )
+    return page
+
+
+def assert_csp_clean(*pages: Any) -> None:
+    """No CSP violation and no script error on any of `pages` so far."""
+    for page in pages:
+        where = page.evaluate("window.__csp")
+        assert not page.csp_violations, "\n".join(page.csp_violations + where)
+        assert not where, "\n".join(where)
+        assert page.errors == []

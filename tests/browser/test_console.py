@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from alarms.models import Alarm
 from monitoring.models import MapPosition, Region, Site, Ups, UserPreference
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, screenshot, watched_page
 from tests.factories import PASSWORD
 
 SECOND = 1000  # Playwright timeouts are in ms
@@ -42,29 +42,7 @@ def estate(live_db: None, sim: Any) -> dict[str, Ups]:
 @pytest.fixture(scope="module")
 def page(chromium: Any, live_server_ws: LiveServer, estate: dict[str, Ups]) -> Any:
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15 * SECOND)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    # Chromium reports what the CSP blocked on the console ("Refused to apply inline
-    # style ... violates the following Content Security Policy directive").
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            violations.append(f"{page.url}: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None
-        ),
-    )
-    page.csp_violations = violations
-    # Where each one comes from (file, line, column), for the failure message.
-    page.add_init_script(
-        "window.__csp = [];"
-        "document.addEventListener('securitypolicyviolation', (e) => window.__csp.push("
-        "`${e.effectiveDirective} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));"
-    )
+    page = watched_page(context, 15 * SECOND)
     yield page
     context.close()
 

@@ -34,7 +34,7 @@ from monitoring.choices import ConditionKind
 from monitoring.models import Region, Site, Ups, UpsStatus
 from notifications.choices import ChannelKind, State, Trigger
 from notifications.models import Notification
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, assert_csp_clean, screenshot, watched_page
 from tests.factories import PASSWORD, UserFactory
 from tests.notifications.factories import ChannelFactory, RecipientFactory, make_rule
 
@@ -104,26 +104,7 @@ def estate(live_db: None, sim: Any) -> dict[str, Any]:
 
 
 def _watched(context: Any) -> Any:
-    """A page that collects script errors and CSP violations (as test_console does)."""
-    page = context.new_page()
-    page.set_default_timeout(15 * SECOND)
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.csp_violations.append(f"{page.url}: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None
-        ),
-    )
-    page.add_init_script(
-        "window.__csp = [];"
-        "document.addEventListener('securitypolicyviolation', (e) => window.__csp.push("
-        "`${e.effectiveDirective} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));"
-    )
-    return page
+    return watched_page(context, 15 * SECOND)
 
 
 def _log_in(page: Any, url: str, path: str) -> None:
@@ -168,14 +149,6 @@ def _wait(page: Any, predicate: Callable[[], bool], seconds: float = 20, what: s
 def _raise_mains_failure(sim: Any, ups: Ups) -> None:
     sim.set_scenario(ups.name, "mains_failure")
     Ups.objects.update(next_poll_at=timezone.now() - timedelta(seconds=1))
-
-
-def _assert_csp_clean(*pages: Any) -> None:
-    for page in pages:
-        where = page.evaluate("window.__csp")
-        assert not page.csp_violations, "\n".join(page.csp_violations + where)
-        assert not where, "\n".join(where)
-        assert page.errors == []
 
 
 def test_an_alarm_pops_up_on_every_open_page_of_the_recipient(
@@ -239,7 +212,7 @@ def test_an_alarm_pops_up_on_every_open_page_of_the_recipient(
     front.wait_for_timeout(500)
     expect(box).to_have_count(1)
     screenshot(front, "popup")
-    _assert_csp_clean(front, back)
+    assert_csp_clean(front, back)
 
 
 def test_the_popup_stays_until_acknowledged_and_leads_to_the_ups(
@@ -271,7 +244,7 @@ def test_the_popup_stays_until_acknowledged_and_leads_to_the_ups(
     _wait(front, lambda: _members(estate["operator"]) == 2, what="the reloaded page's socket")
     front.wait_for_timeout(500)
     expect(front.locator(POPUP)).to_have_count(0)
-    _assert_csp_clean(front, back)
+    assert_csp_clean(front, back)
 
 
 def test_a_popup_can_be_acknowledged_after_the_page_reconnected(
@@ -299,7 +272,7 @@ def test_a_popup_can_be_acknowledged_after_the_page_reconnected(
     expect(back.locator(POPUP)).to_have_count(0)
     row = Notification.objects.get(recipient__user=operator, alarm__ups=ups)
     assert row.acknowledged_at is not None
-    _assert_csp_clean(front, back)
+    assert_csp_clean(front, back)
 
 
 def test_an_acknowledgement_made_while_disconnected_is_sent_on_reconnect(
@@ -326,7 +299,7 @@ def test_an_acknowledgement_made_while_disconnected_is_sent_on_reconnect(
     expect(back.locator(POPUP)).to_have_count(0, timeout=40 * SECOND)
     row = Notification.objects.get(recipient__user=operator, alarm__ups=ups)
     assert row.acknowledged_at is not None
-    _assert_csp_clean(front, back)
+    assert_csp_clean(front, back)
 
 
 def test_a_popup_acknowledged_elsewhere_while_this_page_was_away_can_still_be_closed(
@@ -373,4 +346,4 @@ def test_a_popup_acknowledged_elsewhere_while_this_page_was_away_can_still_be_cl
     expect(stale).to_have_count(1)  # missed the dismiss; nothing says otherwise
     stale.get_by_role("button", name="Acknowledge").click()
     expect(stale).to_have_count(0)
-    _assert_csp_clean(front, back)
+    assert_csp_clean(front, back)
