@@ -378,59 +378,17 @@ class _TrapBatch:
 
     def _update(self, ups_id: int, t: Transition, alarms: dict[int, Alarm]) -> None:
         alarm = alarms[t.alarm_id or 0]
-        fields = ["last_seen_at"]
-        alarm.last_seen_at = max(alarm.last_seen_at, t.at)
-        if t.source == AlarmSource.POLL and t.message and alarm.message != t.message[:300]:
-            alarm.message = t.message[:300]
-            fields.append("message")
-        if t.severity and t.severity != alarm.severity:
-            self._event(alarm, ups_id, EventKind.UPDATED, t, previous_severity=alarm.severity)
-            alarm.severity = t.severity
-            fields.append("severity")
-        if t.trap:
-            alarm.last_trap_at = max(alarm.last_trap_at or t.at, t.at)
-            fields.append("last_trap_at")
-        if t.data.get("unlatched"):
-            alarm.latched = False
-            fields.append("latched")
-        if t.count:
-            # Repeats collapse: one UPDATE of the row per batch, one event per trap.
-            alarm.occurrences += 1
-            fields.append("occurrences")
-            self._event(alarm, ups_id, EventKind.REPEATED, t, occurrences=alarm.occurrences)
-        self._touch(alarm, fields)
+        # Repeats collapse: one UPDATE of the row per batch, one event per trap.
+        self._touch(alarm, _apply_update(alarm, ups_id, t, self._event))
 
     def _reopen(self, ups_id: int, t: Transition, alarms: dict[int, Alarm]) -> None:
         alarm = alarms[t.alarm_id or 0]
-        alarm.cleared_at = None
-        alarm.state = AlarmState(alarm.state).reopened()
-        alarm.occurrences += 1
-        alarm.last_seen_at = t.at
-        if t.severity:
-            alarm.severity = t.severity
-        if t.source == AlarmSource.POLL and t.message:
-            alarm.message = t.message[:300]
-        if t.trap:
-            alarm.last_trap_at = t.at
-        _push_transition(alarm, t.at, self.pol)
-        alarm.chattering = alarm.chattering or t.chattering
+        _apply_reopen(alarm, t, self.pol)
         self._touch(alarm, _ALL_FIELDS)  # the per-trap path saves the whole row
-        self._event(alarm, ups_id, EventKind.FLAP_REOPENED, t, occurrences=alarm.occurrences)
-        if t.chattering:
-            self._event(
-                alarm,
-                ups_id,
-                EventKind.CHATTERING,
-                t,
-                message=f"{len(alarm.transitions)} transitions within "
-                f"{self.pol.chatter_window.total_seconds():.0f} s",
-            )
+        _reopen_events(alarm, ups_id, t, self.pol, self._event)
 
     def _note(self, ups_id: int, t: Transition, alarms: dict[int, Alarm]) -> None:
-        kind, test_kind = _NOTES[t.action]
-        alarm = alarms.get(t.alarm_id) if t.alarm_id else None
-        chosen = test_kind if test_kind and t.kind == K.TEST_IN_PROGRESS else kind
-        self._event(alarm, ups_id, chosen, t)
+        _note_event(ups_id, t, alarms, *_NOTES[t.action], self._event)
 
     # --- writing ---------------------------------------------------------------------
     def write(self) -> None:
@@ -602,15 +560,20 @@ def _raise(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) ->
     _event(alarm, ups_id, EventKind.RAISED, t)
 
 
-def _update(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) -> None:
-    alarm = alarms[t.alarm_id or 0]
+# The alarm changes shared by the per-UPS handlers below and the batched trap handlers
+# of _TrapBatch; `emit` writes an event (_event) or collects it (_TrapBatch._event).
+_Emit = Callable[..., None]  # (alarm, ups_id, kind, t, **extra)
+
+
+def _apply_update(alarm: Alarm, ups_id: int, t: Transition, emit: _Emit) -> list[str]:
+    """Applies an UPDATE to `alarm` in memory; returns the fields it changed."""
     fields = ["last_seen_at"]
     alarm.last_seen_at = max(alarm.last_seen_at, t.at)
     if t.source == AlarmSource.POLL and t.message and alarm.message != t.message[:300]:
         alarm.message = t.message[:300]
         fields.append("message")
     if t.severity and t.severity != alarm.severity:
-        _event(alarm, ups_id, EventKind.UPDATED, t, previous_severity=alarm.severity)
+        emit(alarm, ups_id, EventKind.UPDATED, t, previous_severity=alarm.severity)
         alarm.severity = t.severity
         fields.append("severity")
     if t.trap:
@@ -622,8 +585,56 @@ def _update(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) -
     if t.count:
         alarm.occurrences += 1
         fields.append("occurrences")
-        _event(alarm, ups_id, EventKind.REPEATED, t, occurrences=alarm.occurrences)
-    alarm.save(update_fields=fields)
+        emit(alarm, ups_id, EventKind.REPEATED, t, occurrences=alarm.occurrences)
+    return fields
+
+
+def _apply_reopen(alarm: Alarm, t: Transition, pol: Policy) -> None:
+    """Applies a REOPEN to `alarm` in memory (every field may change)."""
+    alarm.cleared_at = None
+    alarm.state = AlarmState(alarm.state).reopened()
+    alarm.occurrences += 1
+    alarm.last_seen_at = t.at
+    if t.severity:
+        alarm.severity = t.severity
+    if t.source == AlarmSource.POLL and t.message:
+        alarm.message = t.message[:300]
+    if t.trap:
+        alarm.last_trap_at = t.at
+    _push_transition(alarm, t.at, pol)
+    alarm.chattering = alarm.chattering or t.chattering
+
+
+def _reopen_events(alarm: Alarm, ups_id: int, t: Transition, pol: Policy, emit: _Emit) -> None:
+    emit(alarm, ups_id, EventKind.FLAP_REOPENED, t, occurrences=alarm.occurrences)
+    if t.chattering:
+        emit(
+            alarm,
+            ups_id,
+            EventKind.CHATTERING,
+            t,
+            message=f"{len(alarm.transitions)} transitions within "
+            f"{pol.chatter_window.total_seconds():.0f} s",
+        )
+
+
+def _note_event(
+    ups_id: int,
+    t: Transition,
+    alarms: dict[int, Alarm],
+    kind: EventKind,
+    test_kind: EventKind | None,
+    emit: _Emit,
+) -> None:
+    """An event with no alarm state change; `test_kind` for TestInProgress."""
+    alarm = alarms.get(t.alarm_id) if t.alarm_id else None
+    chosen = test_kind if test_kind and t.kind == K.TEST_IN_PROGRESS else kind
+    emit(alarm, ups_id, chosen, t)
+
+
+def _update(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) -> None:
+    alarm = alarms[t.alarm_id or 0]
+    alarm.save(update_fields=_apply_update(alarm, ups_id, t, _event))
 
 
 def _clear(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) -> None:
@@ -638,29 +649,9 @@ def _clear(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) ->
 
 def _reopen(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) -> None:
     alarm = alarms[t.alarm_id or 0]
-    alarm.cleared_at = None
-    alarm.state = AlarmState(alarm.state).reopened()
-    alarm.occurrences += 1
-    alarm.last_seen_at = t.at
-    if t.severity:
-        alarm.severity = t.severity
-    if t.source == AlarmSource.POLL and t.message:
-        alarm.message = t.message[:300]
-    if t.trap:
-        alarm.last_trap_at = t.at
-    _push_transition(alarm, t.at, pol)
-    alarm.chattering = alarm.chattering or t.chattering
+    _apply_reopen(alarm, t, pol)
     alarm.save()
-    _event(alarm, ups_id, EventKind.FLAP_REOPENED, t, occurrences=alarm.occurrences)
-    if t.chattering:
-        _event(
-            alarm,
-            ups_id,
-            EventKind.CHATTERING,
-            t,
-            message=f"{len(alarm.transitions)} transitions within "
-            f"{pol.chatter_window.total_seconds():.0f} s",
-        )
+    _reopen_events(alarm, ups_id, t, pol, _event)
 
 
 def _flag(field: str, value: bool, kind: EventKind) -> Callable[..., None]:
@@ -674,12 +665,8 @@ def _flag(field: str, value: bool, kind: EventKind) -> Callable[..., None]:
 
 
 def _note(kind: EventKind, test_kind: EventKind | None = None) -> Callable[..., None]:
-    """An event with no alarm state change; `test_kind` for TestInProgress."""
-
     def handler(ups_id: int, t: Transition, alarms: dict[int, Alarm], pol: Policy) -> None:
-        alarm = alarms.get(t.alarm_id) if t.alarm_id else None
-        chosen = test_kind if test_kind and t.kind == K.TEST_IN_PROGRESS else kind
-        _event(alarm, ups_id, chosen, t)
+        _note_event(ups_id, t, alarms, kind, test_kind, _event)
 
     return handler
 
