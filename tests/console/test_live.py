@@ -6,8 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from monitoring import live
@@ -15,25 +13,10 @@ from monitoring.choices import ConditionKind, Severity, UpsState
 from monitoring.readings import Reading
 from monitoring.recorder import PollOutcome, record
 from monitoring.status import Assessment, Condition
+from tests.console.layer import drain, listen
 from tests.factories import MeasurementFactory, UpsFactory, UpsStatusFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def listen(group: str) -> tuple[Any, str]:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return layer, channel
-
-
-def drain(layer: Any, channel: str) -> list[dict[str, Any]]:
-    """Everything queued for `channel` in the in-memory layer, without waiting."""
-    queue = layer.channels.get(channel)
-    out = []
-    while queue is not None and not queue.empty():
-        out.append(queue.get_nowait()[1])
-    return out
 
 
 BASE = {"load": 41.2, "charge": 100.0, "runtime": 1800, "on_battery_s": 0}

@@ -8,8 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
+from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,24 +18,10 @@ from monitoring import live
 from monitoring.choices import UpsState
 from monitoring.models import UpsStatus
 from tests.alarms.factories import AlarmFactory, OpenAlarmFactory
+from tests.console.layer import drain, listen
 from tests.factories import MeasurementFactory, UpsFactory, UpsStatusFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def listen(group: str) -> tuple[Any, str]:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return layer, channel
-
-
-def drain(layer: Any, channel: str) -> list[dict[str, Any]]:
-    queue = layer.channels.get(channel)
-    out = []
-    while queue is not None and not queue.empty():
-        out.append(queue.get_nowait()[1])
-    return out
 
 
 def _fleet(n: int) -> list[int]:
