@@ -383,36 +383,16 @@ class Bench:
             if count != last_count:
                 last_count, last_change = count, time.time()
         done_at = time.time() if last_count >= sent else last_change
-        after = self.ask("stats")
-        step_ns, committed_ns = self.ask("latencies")
-        latencies = [ns / 1e6 for ns in step_ns]
-        committed = [ns / 1e6 for ns in committed_ns]
-        stored = after["stored"] - before["stored"]
-        seconds = done_at - start_at
         duration = max(offset for offset, _, _ in schedule) or 1.0
-
-        def delta(key: str) -> int | None:
-            a, b = after.get(key), before.get(key)
-            return a - b if a is not None and b is not None else None
-
-        return Result(
-            name=name,
-            senders=len({card for _, card, _ in schedule}),
-            offered_rate=f"{len(schedule) / duration:.1f}/s",
-            sent=sent,
-            stored=stored,
-            lost=sent - stored,
-            seconds=round(seconds, 2),
-            stored_per_s=round(stored / seconds, 0) if seconds > 0 else 0.0,
-            send_per_s=round(sent / send_s, 0) if send_s > 0 else 0.0,
-            kernel_rcvbuf_errors=delta("kernel_rcvbuf_errors"),
-            socket_drops=delta("socket_drops"),
-            queue_dropped=after["dropped"] - before["dropped"],
-            latency_p50_ms=_round(percentile(latencies, 0.50)),
-            latency_p99_ms=_round(percentile(latencies, 0.99)),
-            latency_max_ms=_round(max(latencies) if latencies else None),
-            committed_p50_ms=_round(percentile(committed, 0.50)),
-            committed_p99_ms=_round(percentile(committed, 0.99)),
+        return self._result(
+            name,
+            len({card for _, card, _ in schedule}),
+            f"{len(schedule) / duration:.1f}/s",
+            sent,
+            send_s,
+            before,
+            start_at,
+            done_at,
         )
 
     def ask(self, command: str) -> Any:
@@ -462,6 +442,29 @@ class Bench:
             time.sleep(0.05)
             if (now_count := self.ask("latency_count")) != count:
                 count, moved = now_count, time.time()
+        return self._result(
+            name,
+            self.senders,
+            "max" if not rate else f"{rate:.0f}/s",
+            sent,
+            send_s,
+            before,
+            start_at,
+            done_at,
+        )
+
+    def _result(
+        self,
+        name: str,
+        senders: int,
+        offered_rate: str,
+        sent: int,
+        send_s: float,
+        before: dict[str, Any],
+        start_at: float,
+        done_at: float,
+    ) -> Result:
+        """The scenario's Result, from the receiver's stats and latencies now."""
         after = self.ask("stats")
         step_ns, committed_ns = self.ask("latencies")
         latencies = [ns / 1e6 for ns in step_ns]
@@ -475,8 +478,8 @@ class Bench:
 
         return Result(
             name=name,
-            senders=self.senders,
-            offered_rate="max" if not rate else f"{rate:.0f}/s",
+            senders=senders,
+            offered_rate=offered_rate,
             sent=sent,
             stored=stored,
             lost=sent - stored,
