@@ -256,8 +256,9 @@ def test_severity_escalation_is_an_event(ups: Ups, poll: Callable) -> None:
     assert alarm.occurrences == 1
 
 
-def test_database_allows_one_open_alarm_per_ups_and_kind(ups: Ups) -> None:
-    common = {
+def open_alarm_fields(ups: Ups) -> dict[str, Any]:
+    """The fields of an open OnBattery alarm written straight to the table."""
+    return {
         "ups": ups,
         "kind": OB,
         "severity": "warning",
@@ -266,6 +267,10 @@ def test_database_allows_one_open_alarm_per_ups_and_kind(ups: Ups) -> None:
         "raised_at": at(0),
         "last_seen_at": at(0),
     }
+
+
+def test_database_allows_one_open_alarm_per_ups_and_kind(ups: Ups) -> None:
+    common = open_alarm_fields(ups)
     Alarm.objects.create(**common)
     Alarm.objects.create(**common | {"cleared_at": at(1), "state": S.CLEARED})
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -275,15 +280,7 @@ def test_database_allows_one_open_alarm_per_ups_and_kind(ups: Ups) -> None:
 def test_constraint_message_is_readable(ups: Ups) -> None:
     from django.core.exceptions import ValidationError
 
-    common = {
-        "ups": ups,
-        "kind": OB,
-        "severity": "warning",
-        "message": "x",
-        "source": "poll",
-        "raised_at": at(0),
-        "last_seen_at": at(0),
-    }
+    common = open_alarm_fields(ups)
     Alarm.objects.create(**common)
     with pytest.raises(ValidationError, match="already has an open alarm"):
         Alarm(**common).validate_constraints()
