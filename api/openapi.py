@@ -41,6 +41,26 @@ _ERRORS = {
 }
 _UPS_ID = _param("id", "path", "UPS id.", {"type": "integer"}, required=True)
 _NOT_FOUND = {"404": {"description": "No such UPS."}}
+
+
+def _get(
+    summary: str,
+    operation_id: str,
+    parameters: list[dict[str, Any]],
+    ok: dict[str, Any],
+    of_one_ups: bool = False,
+) -> dict[str, Any]:
+    """A GET answering `ok` (200) or the common errors; 404 too on a path of one UPS."""
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation_id,
+            "parameters": parameters,
+            "responses": {"200": ok, **_ERRORS, **(_NOT_FOUND if of_one_ups else {})},
+        }
+    }
+
+
 _WINDOW = [
     _param(
         "range",
@@ -228,100 +248,75 @@ def build() -> dict[str, Any]:
         "servers": [{"url": "/api"}],
         "security": [{"bearer": []}],
         "paths": {
-            "/v1/fleet": {
-                "get": {
-                    "summary": "Fleet status: every UPS with state and key values",
-                    "operationId": "fleet",
-                    "parameters": [
-                        _param(
-                            "state",
-                            "query",
-                            "Only UPSs in this state.",
-                            {"type": "string", "enum": list(UpsState.values)},
-                        ),
-                        _param("site", "query", "Site id.", {"type": "integer"}),
-                        _param("region", "query", "Region id.", {"type": "integer"}),
-                    ],
-                    "responses": {
-                        "200": _ok(
-                            "Fleet",
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "generated_at": _TIME,
-                                    "counts": {"type": "object"},
-                                    "upses": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/UpsSummary"},
-                                    },
-                                },
+            "/v1/fleet": _get(
+                "Fleet status: every UPS with state and key values",
+                "fleet",
+                [
+                    _param(
+                        "state",
+                        "query",
+                        "Only UPSs in this state.",
+                        {"type": "string", "enum": list(UpsState.values)},
+                    ),
+                    _param("site", "query", "Site id.", {"type": "integer"}),
+                    _param("region", "query", "Region id.", {"type": "integer"}),
+                ],
+                _ok(
+                    "Fleet",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "generated_at": _TIME,
+                            "counts": {"type": "object"},
+                            "upses": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/UpsSummary"},
                             },
-                        ),
-                        **_ERRORS,
+                        },
                     },
-                }
-            },
-            "/v1/ups/{id}": {
-                "get": {
-                    "summary": "One UPS: state, current values per line, nameplate",
-                    "operationId": "ups",
-                    "parameters": [_UPS_ID],
-                    "responses": {
-                        "200": _ok("UPS", {"$ref": "#/components/schemas/UpsDetail"}),
-                        **_ERRORS,
-                        **_NOT_FOUND,
-                    },
-                }
-            },
-            "/v1/ups/{id}/readings": {
-                "get": {
-                    "summary": "Downsampled readings (min/avg/max per bucket) and alarm episodes",
-                    "operationId": "readings",
-                    "parameters": [_UPS_ID, *_WINDOW],
-                    "responses": {
-                        "200": _ok("Series", {"$ref": "#/components/schemas/Readings"}),
-                        **_ERRORS,
-                        **_NOT_FOUND,
-                    },
-                }
-            },
-            "/v1/ups/{id}/readings.csv": {
-                "get": {
-                    "summary": "The same series as CSV",
-                    "operationId": "readingsCsv",
-                    "parameters": [_UPS_ID, *_WINDOW],
-                    "responses": {
-                        "200": _ok("CSV, one row per bucket", {"type": "string"}, "text/csv"),
-                        **_ERRORS,
-                        **_NOT_FOUND,
-                    },
-                }
-            },
-            "/v1/alarms": {
-                "get": {
-                    "summary": "Alarm search, with the alarm history page's filters",
-                    "operationId": "alarms",
-                    "parameters": _ALARM_FILTERS,
-                    "responses": {
-                        "200": _ok(
-                            "One page",
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "count": {"type": "integer"},
-                                    "count_capped": {"type": "boolean"},
-                                    "next": {"type": "string", "nullable": True},
-                                    "results": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/Alarm"},
-                                    },
-                                },
+                ),
+            ),
+            "/v1/ups/{id}": _get(
+                "One UPS: state, current values per line, nameplate",
+                "ups",
+                [_UPS_ID],
+                _ok("UPS", {"$ref": "#/components/schemas/UpsDetail"}),
+                of_one_ups=True,
+            ),
+            "/v1/ups/{id}/readings": _get(
+                "Downsampled readings (min/avg/max per bucket) and alarm episodes",
+                "readings",
+                [_UPS_ID, *_WINDOW],
+                _ok("Series", {"$ref": "#/components/schemas/Readings"}),
+                of_one_ups=True,
+            ),
+            "/v1/ups/{id}/readings.csv": _get(
+                "The same series as CSV",
+                "readingsCsv",
+                [_UPS_ID, *_WINDOW],
+                _ok("CSV, one row per bucket", {"type": "string"}, "text/csv"),
+                of_one_ups=True,
+            ),
+            "/v1/alarms": _get(
+                "Alarm search, with the alarm history page's filters",
+                "alarms",
+                _ALARM_FILTERS,
+                _ok(
+                    "One page",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "count_capped": {"type": "boolean"},
+                            "next": {"type": "string", "nullable": True},
+                            "results": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Alarm"},
                             },
-                        ),
-                        **_ERRORS,
+                        },
                     },
-                }
-            },
+                ),
+            ),
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
