@@ -38,7 +38,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,17 +49,9 @@ BENCH_UPS = "bench-trend-ups"
 
 
 def setup(url: str, redis: str, reuse: bool) -> None:
-    import psycopg
+    from pgdb import create_database  # bench/ is sys.path[0]
 
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not reuse:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        if not exists or not reuse:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    create_database(url, reuse)
     os.environ["DATABASE_URL"] = url
     os.environ["REDIS_URL"] = redis
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unms.settings")
