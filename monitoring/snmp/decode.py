@@ -4,7 +4,7 @@ Values are plain Python, never pysnmp objects (client.py converts them), so test
 write varbinds by hand and decode never depends on the SNMP stack:
 
 - INTEGER, Counter32/64, Gauge32, Unsigned32, TimeTicks → `int`
-- OCTET STRING, Opaque → `bytes`; IpAddress → `str` ("10.0.0.1")
+- OCTET STRING, Opaque → `bytes`; IpAddress → `str` ("127.0.0.1")
 - OBJECT IDENTIFIER → `tuple[int, ...]`
 - noSuchObject / noSuchInstance / endOfMibView → the `SnmpException` members; Null → None
 

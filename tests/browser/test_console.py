@@ -15,7 +15,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from alarms.models import Alarm
+from monitoring.choices import ConditionKind
 from monitoring.models import MapPosition, Region, Site, Ups, UserPreference
+from tests.alarms.factories import OpenAlarmFactory
 from tests.browser.conftest import LiveServer, screenshot, watched_page
 from tests.factories import PASSWORD
 
@@ -202,11 +204,7 @@ def test_themes_from_the_preferences_page(
 def test_the_ups_page_draws_its_charts(
     page: Any, live_server_ws: LiveServer, estate: dict[str, Ups]
 ) -> None:
-    # The UPS page and its charts belong to the trends work (issue 6, other half): this
-    # hook checks them once that page carries charts.
     page.goto(f"{live_server_ws.url}/ups/{estate['UPS-002'].pk}/")
-    if page.locator("[data-chart], .js-plotly-plot, .chart").count() == 0:
-        pytest.skip("the UPS page has no charts yet (trend charts not landed)")
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20 * SECOND)
     screenshot(page, "ups-detail")
 
@@ -238,13 +236,15 @@ def test_no_page_breaks_the_content_security_policy(
     assert not page.csp_violations, "\n".join(page.csp_violations + where)
 
 
-def test_bulk_acknowledge_asks_first(page: Any, live_server_ws: LiveServer) -> None:
+def test_bulk_acknowledge_asks_first(
+    page: Any, live_server_ws: LiveServer, estate: dict[str, Ups]
+) -> None:
     """The confirmation is static JS (js/confirm.js), not an inline handler: declining it
     sends nothing."""
+    # An alarm of its own, whatever the earlier tests acknowledged.
+    OpenAlarmFactory.create(ups=estate["UPS-004"], kind=ConditionKind.FAN_FAILURE)
     page.goto(live_server_ws.url + "/alarms/?state=unacknowledged&sort=newest")
     boxes = page.locator("input[name=alarm]")
-    if boxes.count() == 0:
-        pytest.skip("no unacknowledged alarm left by the earlier tests")
     boxes.first.check()
     asked: list[str] = []
 

@@ -62,7 +62,7 @@ def test_a_minimal_fleet_file_needs_only_names(tmp_path: Path):
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"address": "192.168.1.10"}, "loopback"),
+        ({"address": "192.168.1.10"}, "loopback"),  # refused: never bound
         ({"address": "localhost"}, "not an IP address"),
         ({"trap_target": "8.8.8.8:162"}, "loopback"),
         ({"model": "tri"}, "model"),

@@ -168,4 +168,4 @@ def test_traps_are_only_ever_sent_to_loopback() -> None:
     with pytest.raises(ValueError, match="loopback"):
         UpsSpec("UPS-X", trap_target="192.0.2.1:162")
     with pytest.raises(ValueError, match="loopback"):
-        UpsSpec("UPS-X", address="10.0.0.2")
+        UpsSpec("UPS-X", address="10.0.0.2")  # refused: never bound, never sent to

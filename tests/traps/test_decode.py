@@ -90,12 +90,12 @@ def test_values_become_json() -> None:
     varbinds = [
         (oid("1.3.6.1.4.1.9.1"), octets("text")),
         (oid("1.3.6.1.4.1.9.2"), octets(b"\x00\xff\x10")),
-        (oid("1.3.6.1.4.1.9.3"), ip_address("10.1.2.3")),
+        (oid("1.3.6.1.4.1.9.3"), ip_address("127.1.2.3")),
     ]
     trap = decode_trap(v2c_trap(ON_BATTERY, varbinds))
     assert trap.varbinds["1.3.6.1.4.1.9.1"] == "text"
     assert trap.varbinds["1.3.6.1.4.1.9.2"] == "0x00ff10"
-    assert trap.varbinds["1.3.6.1.4.1.9.3"] == "10.1.2.3"
+    assert trap.varbinds["1.3.6.1.4.1.9.3"] == "127.1.2.3"
 
 
 @pytest.mark.parametrize(
