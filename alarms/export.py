@@ -4,10 +4,12 @@ yields them (server-side cursor on PostgreSQL, chunks of 2 000), never all in me
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import DateTimeField, F, QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -74,3 +76,18 @@ def csv_rows(qs: QuerySet[Alarm]) -> Iterator[str]:
         if any(isinstance(row[i], str) and row[i].startswith(_FORMULA_START) for i in text_columns):
             row = tuple(_cell(v) for v in row)
         yield writer.writerow(row)
+
+
+async def in_thread_chunks(
+    lines: Iterator[str], lines_per_chunk: int = CHUNK
+) -> AsyncIterator[str]:
+    """`lines` for an ASGI server, one chunk at a time.
+
+    Django serves a *sync* iterator to an ASGI server by first reading it whole into a
+    list, so a million-row export would sit in memory before its first byte left. Each
+    chunk is read in Django's thread-sensitive thread: the one connection that holds the
+    query's server-side cursor.
+    """
+    take = sync_to_async(lambda: "".join(itertools.islice(lines, lines_per_chunk)))
+    while chunk := await take():
+        yield chunk

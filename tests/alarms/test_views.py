@@ -225,3 +225,25 @@ def test_ups_page_shows_timeline(operator_client: Client, fleet: dict) -> None:
     content = response.content.decode()
     assert "Alarms and events" in content
     assert alarm.get_absolute_url() in content
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_export_under_asgi_streams_in_chunks_without_reading_all_rows_first(
+    fleet: dict,
+) -> None:
+    from django.contrib.auth import get_user_model
+    from django.http import StreamingHttpResponse
+    from django.test import AsyncClient
+
+    admin = await get_user_model().objects.acreate(username="exporter", is_superuser=True)
+    client = AsyncClient()
+    await client.aforce_login(admin)
+
+    response = await client.get(EXPORT, {"state": "", "sort": "newest"})
+    assert isinstance(response, StreamingHttpResponse)
+
+    # An async iterator: Django would read a sync one whole before sending any of it.
+    assert response.is_async
+    body = b"".join([part async for part in response.streaming_content]).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {int(r["id"]) for r in rows} == {alarm.pk for alarm in fleet.values()}
