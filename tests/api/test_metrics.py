@@ -87,10 +87,10 @@ def test_allow_list(db: None, fleet: list[Ups], settings: Any) -> None:
     assert Client().get("/metrics").status_code == 401
     settings.UNMS = {
         **settings.UNMS,
-        "API": {**settings.UNMS["API"], "METRICS_ALLOW": ["10.0.0.0/8", "127.0.0.1/32"]},
+        "API": {**settings.UNMS["API"], "METRICS_ALLOW": ["127.10.0.0/16", "127.0.0.1/32"]},
     }
     assert Client().get("/metrics").status_code == 200  # the test client is 127.0.0.1
-    assert Client(REMOTE_ADDR="192.168.1.5").get("/metrics").status_code == 401
-    assert Client(REMOTE_ADDR="10.2.3.4").get("/metrics").status_code == 200
+    assert Client(REMOTE_ADDR="127.20.1.5").get("/metrics").status_code == 401
+    assert Client(REMOTE_ADDR="127.10.3.4").get("/metrics").status_code == 200
     # The allow-list is for /metrics only, never the JSON API.
     assert Client().get("/api/v1/fleet").status_code == 401

@@ -15,7 +15,7 @@ from tests.inventory.conftest import SECRET
 def data(**changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": "ups-1",
-        "host": "10.0.0.1",
+        "host": "127.0.0.10",
         "port": 161,
         "snmp_version": "2c",
         "poll_interval_s": 30,
@@ -45,7 +45,7 @@ def test_the_form_never_carries_the_stored_secrets_as_initial_values() -> None:
 def test_the_community_is_required_only_for_a_new_ups() -> None:
     site = SiteFactory.create()
     assert not UpsForm(data(site=site.pk)).is_valid()
-    ups = UpsFactory.create(community=SECRET, host="10.0.0.1", port=161, name="ups-1")
+    ups = UpsFactory.create(community=SECRET, host="127.0.0.10", port=161, name="ups-1")
     form = UpsForm(data(site=ups.site.pk), instance=ups)
     assert form.is_valid(), form.errors
     assert form.save().community == SECRET
@@ -53,7 +53,7 @@ def test_the_community_is_required_only_for_a_new_ups() -> None:
 
 @pytest.mark.django_db
 def test_a_new_trap_community_and_clear_together_are_refused() -> None:
-    ups = UpsFactory.create(trap_community=SECRET, host="10.0.0.1", port=161, name="ups-1")
+    ups = UpsFactory.create(trap_community=SECRET, host="127.0.0.10", port=161, name="ups-1")
     form = UpsForm(
         data(site=ups.site.pk, trap_community="new", clear_trap_community=True), instance=ups
     )
