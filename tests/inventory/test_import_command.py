@@ -34,8 +34,8 @@ class TestHappyPath:
     def test_a_new_file_creates_its_regions_sites_and_upss(self, csv_file: CsvFile) -> None:
         path = csv_file(f"""
             {HEADER},region
-            Paris,ups-par-1,10.0.0.1,161,2c,{SECRET},Europe
-            Paris,ups-par-2,10.0.0.2,161,2c,{SECRET},Europe
+            Paris,ups-par-1,127.100.0.1,161,2c,{SECRET},Europe
+            Paris,ups-par-2,127.100.0.2,161,2c,{SECRET},Europe
             Boston,ups-bos-1,ups-bos-1.example.net,1161,1,{SECRET},
         """)
 
@@ -43,7 +43,7 @@ class TestHappyPath:
 
         assert run.code == 0, run.err
         assert "created 3, updated 0, unchanged 0, rejected 0" in run.out
-        assert "line 2: created ups-par-1 (10.0.0.1:161 at site Paris" in run.out
+        assert "line 2: created ups-par-1 (127.100.0.1:161 at site Paris" in run.out
         paris = Site.objects.get(name="Paris")
         assert paris.region == Region.objects.get(name="Europe")
         assert Site.objects.get(name="Boston").region is None
@@ -72,7 +72,7 @@ class TestHappyPath:
         }
         path = csv_file(
             f"{HEADER},{','.join(cells)}\n"
-            f"Paris,ups-1,10.0.0.1,161,2c,{SECRET},{','.join(cells.values())}\n"
+            f"Paris,ups-1,127.100.0.1,161,2c,{SECRET},{','.join(cells.values())}\n"
         )
 
         run = run_import(path)
@@ -89,7 +89,7 @@ class TestHappyPath:
         assert ups.site.description == "12 rue X, badge at desk"
 
     def test_missing_optional_columns_give_the_model_defaults(self, csv_file: CsvFile) -> None:
-        run_import(csv_file(f"{HEADER}\nParis,ups-1,10.0.0.1,161,2c,{SECRET}\n"))
+        run_import(csv_file(f"{HEADER}\nParis,ups-1,127.100.0.1,161,2c,{SECRET}\n"))
         ups = Ups.objects.get()
         assert ups.enabled is True
         assert ups.poll_interval_s == 30
@@ -99,7 +99,7 @@ class TestHappyPath:
     def test_existing_sites_and_regions_are_reused_by_name(self, csv_file: CsvFile) -> None:
         site = SiteFactory.create(name="Paris", region=RegionFactory.create(name="Europe"))
         run = run_import(
-            csv_file(f"{HEADER},region\nParis,ups-1,10.0.0.1,161,2c,{SECRET},Europe\n")
+            csv_file(f"{HEADER},region\nParis,ups-1,127.100.0.1,161,2c,{SECRET},Europe\n")
         )
         assert run.code == 0, run.err
         assert Ups.objects.get().site == site
@@ -111,7 +111,7 @@ class TestHappyPath:
         path = tmp_path / "excel.csv"
         text = (
             "Site;Name;Host;Port;SNMP Version;Community;Enabled\r\n"
-            f"Paris;ups-1;10.0.0.1;161;V2C;{SECRET};Yes\r\n"
+            f"Paris;ups-1;127.100.0.1;161;V2C;{SECRET};Yes\r\n"
         )
         path.write_bytes(b"\xef\xbb\xbf" + text.encode())
 
@@ -131,8 +131,8 @@ class TestIdempotency:
     def test_importing_the_same_file_again_changes_nothing(self, csv_file: CsvFile) -> None:
         path = csv_file(f"""
             {HEADER},region,trap_community,enabled,installed_on,rated_va,site_description
-            Paris,ups-1,10.0.0.1,161,2c,{SECRET},Europe,{TRAP_SECRET},yes,2021-03-04,3000,HQ
-            Paris,ups-2,10.0.0.2,161,v1,{SECRET},Europe,,no,,,
+            Paris,ups-1,127.100.0.1,161,2c,{SECRET},Europe,{TRAP_SECRET},yes,2021-03-04,3000,HQ
+            Paris,ups-2,127.100.0.2,161,v1,{SECRET},Europe,,no,,,
         """)
         run_import(path)
         before = inventory_state()
@@ -144,7 +144,7 @@ class TestIdempotency:
         assert inventory_state() == before  # updated_at included: nothing was saved
 
     def test_unchanged_rows_are_listed_only_when_verbose(self, csv_file: CsvFile) -> None:
-        path = csv_file(f"{HEADER}\nParis,ups-1,10.0.0.1,161,2c,{SECRET}\n")
+        path = csv_file(f"{HEADER}\nParis,ups-1,127.100.0.1,161,2c,{SECRET}\n")
         run_import(path)
         assert "ups-1" not in run_import(path).out
         assert "line 2: unchanged ups-1" in run_import(path, "-v", "2").out
@@ -152,10 +152,10 @@ class TestIdempotency:
 
 class TestUpdates:
     def test_a_ups_is_found_by_host_and_port_and_updated(self, csv_file: CsvFile) -> None:
-        ups = UpsFactory.create(name="old-name", host="10.0.0.1", port=161, poll_interval_s=30)
+        ups = UpsFactory.create(name="old-name", host="127.100.0.1", port=161, poll_interval_s=30)
         path = csv_file(f"""
             {HEADER},poll_interval_s
-            Lyon,new-name,10.0.0.1,161,2c,{SECRET},60
+            Lyon,new-name,127.100.0.1,161,2c,{SECRET},60
         """)
 
         run = run_import(path)
@@ -171,11 +171,11 @@ class TestUpdates:
 
     def test_empty_optional_cells_keep_the_stored_values(self, csv_file: CsvFile) -> None:
         ups = UpsFactory.create(
-            host="10.0.0.1", port=161, notes="keep me", rated_va=3000, enabled=False
+            host="127.100.0.1", port=161, notes="keep me", rated_va=3000, enabled=False
         )
         path = csv_file(f"""
             {HEADER},notes,rated_va,enabled
-            {ups.site.name},{ups.name},10.0.0.1,161,2c,{SECRET},,,
+            {ups.site.name},{ups.name},127.100.0.1,161,2c,{SECRET},,,
         """)
 
         run_import(path)
@@ -185,11 +185,11 @@ class TestUpdates:
 
     def test_an_empty_community_keeps_the_stored_ones(self, csv_file: CsvFile) -> None:
         ups = UpsFactory.create(
-            host="10.0.0.1", port=161, community=SECRET, trap_community=TRAP_SECRET
+            host="127.100.0.1", port=161, community=SECRET, trap_community=TRAP_SECRET
         )
         path = csv_file(f"""
             {HEADER},trap_community,notes
-            {ups.site.name},{ups.name},10.0.0.1,161,2c,,,new notes
+            {ups.site.name},{ups.name},127.100.0.1,161,2c,,,new notes
         """)
 
         run = run_import(path)
@@ -201,8 +201,8 @@ class TestUpdates:
     def test_a_new_community_replaces_the_stored_one_and_is_named_not_shown(
         self, csv_file: CsvFile
     ) -> None:
-        ups = UpsFactory.create(host="10.0.0.1", port=161, community="old-community")
-        path = csv_file(f"{HEADER}\n{ups.site.name},{ups.name},10.0.0.1,161,2c,{SECRET}\n")
+        ups = UpsFactory.create(host="127.100.0.1", port=161, community="old-community")
+        path = csv_file(f"{HEADER}\n{ups.site.name},{ups.name},127.100.0.1,161,2c,{SECRET}\n")
 
         run = run_import(path)
 
@@ -212,10 +212,10 @@ class TestUpdates:
         assert ups.community == SECRET
 
     def test_a_site_gets_the_region_and_description_of_the_file(self, csv_file: CsvFile) -> None:
-        ups = UpsFactory.create(host="10.0.0.1", port=161, community=SECRET, site__name="Paris")
+        ups = UpsFactory.create(host="127.100.0.1", port=161, community=SECRET, site__name="Paris")
         path = csv_file(f"""
             {HEADER},region,site_description
-            Paris,{ups.name},10.0.0.1,161,2c,{SECRET},Europe,HQ
+            Paris,{ups.name},127.100.0.1,161,2c,{SECRET},Europe,HQ
         """)
 
         run = run_import(path)
@@ -225,8 +225,8 @@ class TestUpdates:
         assert (site.region.name if site.region else None, site.description) == ("Europe", "HQ")
 
     def test_a_disabled_ups_can_be_enabled_again(self, csv_file: CsvFile) -> None:
-        ups = UpsFactory.create(host="10.0.0.1", port=161, community=SECRET, enabled=False)
-        path = csv_file(f"{HEADER},enabled\n{ups.site.name},{ups.name},10.0.0.1,161,2c,,1\n")
+        ups = UpsFactory.create(host="127.100.0.1", port=161, community=SECRET, enabled=False)
+        path = csv_file(f"{HEADER},enabled\n{ups.site.name},{ups.name},127.100.0.1,161,2c,,1\n")
         run = run_import(path)
         assert "changed: enabled" in run.out
         ups.refresh_from_db()
@@ -239,9 +239,9 @@ class TestRejectedRows:
     ) -> None:
         path = csv_file(f"""
             {HEADER}
-            Paris,ups-1,10.0.0.1,161,2c,{SECRET}
-            Paris,ups-2,10.0.0.2,70000,2c,{SECRET}
-            Paris,ups-3,10.0.0.3,161,2c,{SECRET}
+            Paris,ups-1,127.100.0.1,161,2c,{SECRET}
+            Paris,ups-2,127.100.0.2,70000,2c,{SECRET}
+            Paris,ups-3,127.100.0.3,161,2c,{SECRET}
         """)
 
         run = run_import(path)
@@ -279,7 +279,7 @@ class TestRejectedRows:
         good = {
             "site": "Paris",
             "name": "ups-x",
-            "host": "10.0.0.9",
+            "host": "127.100.0.9",
             "port": "161",
             "snmp_version": "2c",
             "community": "community",
@@ -293,7 +293,7 @@ class TestRejectedRows:
         bad = {**good, **changes}
         path = csv_file(
             f"{','.join(good)}\n"
-            "Paris,ups-ok,10.0.0.1,161,2c,community,,,,,,\n"
+            "Paris,ups-ok,127.100.0.1,161,2c,community,,,,,,\n"
             f"{','.join(bad.values())}\n"
         )
 
@@ -307,8 +307,8 @@ class TestRejectedRows:
     @pytest.mark.parametrize(
         ("row", "reason"),
         [
-            ("Paris,ups-x,10.0.0.9,161,2c", "the row has 5 fields, the header has 6"),
-            ("Paris,ups-x,10.0.0.9,161,2c,c,surplus", "the row has 7 fields, the header has 6"),
+            ("Paris,ups-x,127.100.0.9,161,2c", "the row has 5 fields, the header has 6"),
+            ("Paris,ups-x,127.100.0.9,161,2c,c,surplus", "the row has 7 fields, the header has 6"),
         ],
     )
     def test_a_row_with_the_wrong_number_of_fields_is_rejected(
@@ -319,7 +319,7 @@ class TestRejectedRows:
         assert not Ups.objects.exists()
 
     def test_empty_trailing_fields_are_tolerated(self, csv_file: CsvFile) -> None:
-        run = run_import(csv_file(f"{HEADER}\nParis,ups-x,10.0.0.9,161,2c,c,,\n"))
+        run = run_import(csv_file(f"{HEADER}\nParis,ups-x,127.100.0.9,161,2c,c,,\n"))
         assert run.code == 0, run.err
 
     def test_every_problem_of_a_row_is_reported_at_once(self, csv_file: CsvFile) -> None:
@@ -329,8 +329,8 @@ class TestRejectedRows:
         )
 
     def test_a_name_already_used_by_another_ups_is_rejected(self, csv_file: CsvFile) -> None:
-        UpsFactory.create(name="ups-taken", host="10.0.0.1", port=161)
-        run = run_import(csv_file(f"{HEADER}\nParis,ups-taken,10.0.0.2,161,2c,c\n"))
+        UpsFactory.create(name="ups-taken", host="127.100.0.1", port=161)
+        run = run_import(csv_file(f"{HEADER}\nParis,ups-taken,127.100.0.2,161,2c,c\n"))
         assert "line 2: name: UPS with this Name already exists." in run.err
         assert run.code == 1
 
@@ -339,29 +339,29 @@ class TestRejectedRows:
     ) -> None:
         path = csv_file(f"""
             {HEADER}
-            Paris,ups-1,10.0.0.1,161,2c,c
-            Paris,ups-2,10.0.0.1,161,2c,c
+            Paris,ups-1,127.100.0.1,161,2c,c
+            Paris,ups-2,127.100.0.1,161,2c,c
         """)
         run = run_import(path)
-        assert "line 3: host/port: 10.0.0.1:161 is already used on line 2" in run.err
+        assert "line 3: host/port: 127.100.0.1:161 is already used on line 2" in run.err
         assert list(Ups.objects.values_list("name", flat=True)) == ["ups-1"]
 
     def test_a_name_used_twice_in_the_file_rejects_the_later_row(self, csv_file: CsvFile) -> None:
         path = csv_file(f"""
             {HEADER}
-            Paris,ups-1,10.0.0.1,161,2c,c
-            Lyon,ups-1,10.0.0.2,161,2c,c
+            Paris,ups-1,127.100.0.1,161,2c,c
+            Lyon,ups-1,127.100.0.2,161,2c,c
         """)
         run = run_import(path)
         assert "line 3: name: ups-1 is already used on line 2" in run.err
-        assert Ups.objects.get().host == "10.0.0.1"
+        assert Ups.objects.get().host == "127.100.0.1"
 
     def test_two_regions_for_one_site_reject_the_later_row(self, csv_file: CsvFile) -> None:
         path = csv_file(f"""
             {HEADER},region
-            Paris,ups-1,10.0.0.1,161,2c,c,Europe
-            Paris,ups-2,10.0.0.2,161,2c,c,
-            Paris,ups-3,10.0.0.3,161,2c,c,France
+            Paris,ups-1,127.100.0.1,161,2c,c,Europe
+            Paris,ups-2,127.100.0.2,161,2c,c,
+            Paris,ups-3,127.100.0.3,161,2c,c,France
         """)
         run = run_import(path)
         assert "line 4: region: line 2 gives site Paris a different region" in run.err
@@ -370,10 +370,10 @@ class TestRejectedRows:
     def test_line_numbers_count_the_lines_of_multi_line_notes(self, csv_file: CsvFile) -> None:
         path = csv_file(f"""
             {HEADER},notes
-            Paris,ups-1,10.0.0.1,161,2c,c,"first line
+            Paris,ups-1,127.100.0.1,161,2c,c,"first line
             second line"
 
-            Paris,ups-2,10.0.0.2,99999,2c,c,
+            Paris,ups-2,127.100.0.2,99999,2c,c,
         """)
         run = run_import(path)
         assert "line 5: port:" in run.err
@@ -392,9 +392,9 @@ class TestRejectedRows:
         monkeypatch.setattr(Ups, "save", save)
         path = csv_file(f"""
             {HEADER},region
-            Paris,ups-1,10.0.0.1,161,2c,{SECRET},Europe
-            Lyon,ups-2,10.0.0.2,161,2c,{SECRET},Asia
-            Paris,ups-3,10.0.0.3,161,2c,{SECRET},Europe
+            Paris,ups-1,127.100.0.1,161,2c,{SECRET},Europe
+            Lyon,ups-2,127.100.0.2,161,2c,{SECRET},Asia
+            Paris,ups-3,127.100.0.3,161,2c,{SECRET},Europe
         """)
 
         run = run_import(path)
@@ -414,12 +414,12 @@ class TestRejectedRows:
         # Skipping the form's unique check lets the duplicate name reach the database, as
         # a concurrent admin edit could; PostgreSQL then aborts all but the savepoint.
         monkeypatch.setattr(inventory._RowForm, "validate_unique", lambda form: None)
-        UpsFactory.create(name="ups-taken", host="10.0.0.9", port=161)
+        UpsFactory.create(name="ups-taken", host="127.100.0.9", port=161)
         path = csv_file(f"""
             {HEADER}
-            Paris,ups-1,10.0.0.1,161,2c,c
-            Paris,ups-taken,10.0.0.2,161,2c,c
-            Paris,ups-3,10.0.0.3,161,2c,c
+            Paris,ups-1,127.100.0.1,161,2c,c
+            Paris,ups-taken,127.100.0.2,161,2c,c
+            Paris,ups-3,127.100.0.3,161,2c,c
         """)
 
         run = run_import(path)
@@ -432,7 +432,7 @@ class TestRejectedRows:
         self, csv_file: CsvFile, caplog: pytest.LogCaptureFixture
     ) -> None:
         caplog.set_level(logging.INFO, logger="monitoring.inventory")
-        run_import(csv_file(f"{HEADER}\nParis,ups-1,10.0.0.1,0,2c,{SECRET}\n"))
+        run_import(csv_file(f"{HEADER}\nParis,ups-1,127.100.0.1,0,2c,{SECRET}\n"))
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert warnings == [
             "inventory import: line 2: port: Ensure this value is greater than or equal to 1."
@@ -444,14 +444,14 @@ class TestUnusableFiles:
     def test_a_missing_required_column_stops_the_import_before_any_row(
         self, csv_file: CsvFile
     ) -> None:
-        run = run_import(csv_file("site,name,host,snmp_version\nParis,ups-1,10.0.0.1,2c\n"))
+        run = run_import(csv_file("site,name,host,snmp_version\nParis,ups-1,127.100.0.1,2c\n"))
         assert run.code == 2
         assert "missing required column(s): port, community" in run.err
         assert not Ups.objects.exists()
         assert not Site.objects.exists()
 
     def test_a_file_that_is_not_utf8_is_refused(self, csv_file: CsvFile) -> None:
-        path = csv_file(f"{HEADER}\nBéziers,ups-1,10.0.0.1,161,2c,c\n", encoding="latin-1")
+        path = csv_file(f"{HEADER}\nBéziers,ups-1,127.100.0.1,161,2c,c\n", encoding="latin-1")
         run = run_import(path)
         assert run.code == 2
         assert "not UTF-8" in run.err
@@ -466,7 +466,7 @@ class TestUnusableFiles:
         assert "not CSV" in run.err
 
     def test_an_unclosed_quote_is_refused_with_its_line(self, csv_file: CsvFile) -> None:
-        run = run_import(csv_file(f'{HEADER}\nParis,"ups-1,10.0.0.1,161,2c,c\n'))
+        run = run_import(csv_file(f'{HEADER}\nParis,"ups-1,127.100.0.1,161,2c,c\n'))
         assert run.code == 2
         assert "not valid CSV" in run.err
         assert not Ups.objects.exists()
@@ -482,14 +482,16 @@ class TestUnusableFiles:
         assert "cannot read" in run.err
 
     def test_a_header_naming_a_column_twice_is_refused(self, csv_file: CsvFile) -> None:
-        run = run_import(csv_file(f"{HEADER},Name\nParis,a,10.0.0.1,161,2c,c,b\n"))
+        run = run_import(csv_file(f"{HEADER},Name\nParis,a,127.100.0.1,161,2c,c,b\n"))
         assert run.code == 2
         assert "named more than once in the header: name" in run.err
 
     def test_unknown_columns_are_named_in_a_warning_and_the_rows_imported(
         self, csv_file: CsvFile
     ) -> None:
-        run = run_import(csv_file(f"{HEADER},colour,owner\nParis,ups-1,10.0.0.1,161,2c,c,red,me\n"))
+        run = run_import(
+            csv_file(f"{HEADER},colour,owner\nParis,ups-1,127.100.0.1,161,2c,c,red,me\n")
+        )
         assert run.code == 0
         assert "warning: unknown column(s) ignored: colour, owner" in run.err
         assert Ups.objects.count() == 1
@@ -499,13 +501,13 @@ class TestDryRun:
     def test_a_dry_run_reports_what_would_change_and_writes_nothing(
         self, csv_file: CsvFile
     ) -> None:
-        UpsFactory.create(name="ups-1", host="10.0.0.1", port=161, poll_interval_s=30)
+        UpsFactory.create(name="ups-1", host="127.100.0.1", port=161, poll_interval_s=30)
         before = inventory_state()
         path = csv_file(f"""
             {HEADER},region,poll_interval_s
-            Paris,ups-1,10.0.0.1,161,2c,{SECRET},Europe,60
-            Paris,ups-2,10.0.0.2,161,2c,{SECRET},Europe,
-            Paris,ups-3,10.0.0.3,0,2c,{SECRET},Europe,
+            Paris,ups-1,127.100.0.1,161,2c,{SECRET},Europe,60
+            Paris,ups-2,127.100.0.2,161,2c,{SECRET},Europe,
+            Paris,ups-3,127.100.0.3,0,2c,{SECRET},Europe,
         """)
 
         run = run_import(path, "--dry-run")
@@ -519,11 +521,11 @@ class TestDryRun:
 
     def test_a_dry_run_sees_what_earlier_rows_would_have_done(self, csv_file: CsvFile) -> None:
         # Line 2 renames the UPS called "spare", which frees the name for line 3.
-        UpsFactory.create(name="spare", host="10.0.0.1", port=161)
+        UpsFactory.create(name="spare", host="127.100.0.1", port=161)
         path = csv_file(f"""
             {HEADER}
-            Paris,ups-1,10.0.0.1,161,2c,c
-            Paris,spare,10.0.0.2,161,2c,c
+            Paris,ups-1,127.100.0.1,161,2c,c
+            Paris,spare,127.100.0.2,161,2c,c
         """)
 
         run = run_import(path, "--dry-run")
@@ -538,14 +540,14 @@ class TestCommunitiesAreNeverPrinted:
         self, csv_file: CsvFile, caplog: pytest.LogCaptureFixture
     ) -> None:
         caplog.set_level(logging.DEBUG)
-        UpsFactory.create(name="ups-taken", host="10.0.0.9", port=161)
+        UpsFactory.create(name="ups-taken", host="127.100.0.9", port=161)
         path = csv_file(f"""
             {HEADER},trap_community
-            Paris,ups-1,10.0.0.1,161,2c,{SECRET},{TRAP_SECRET}
-            Paris,ups-2,10.0.0.2,161,{SECRET},{SECRET},{TRAP_SECRET}
-            Paris,ups-taken,10.0.0.3,161,2c,{SECRET},{TRAP_SECRET}
-            Paris,ups-4,10.0.0.4,161,2c,{SECRET * 20},{TRAP_SECRET}
-            Paris,ups-5,10.0.0.5,161,2c,{SECRET},{TRAP_SECRET},surplus
+            Paris,ups-1,127.100.0.1,161,2c,{SECRET},{TRAP_SECRET}
+            Paris,ups-2,127.100.0.2,161,{SECRET},{SECRET},{TRAP_SECRET}
+            Paris,ups-taken,127.100.0.3,161,2c,{SECRET},{TRAP_SECRET}
+            Paris,ups-4,127.100.0.4,161,2c,{SECRET * 20},{TRAP_SECRET}
+            Paris,ups-5,127.100.0.5,161,2c,{SECRET},{TRAP_SECRET},surplus
         """)
 
         for args in ((), ("--dry-run",)):

@@ -29,8 +29,8 @@ def test_cells_are_trimmed() -> None:
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_the_delimiter_is_taken_from_the_header(delimiter: str) -> None:
-    text = f"{HEADER}\nParis,a,10.0.0.1,161,2c,c\n".replace(",", delimiter)
-    assert parse(text.encode()).rows[0].get("host") == "10.0.0.1"
+    text = f"{HEADER}\nParis,a,127.100.0.1,161,2c,c\n".replace(",", delimiter)
+    assert parse(text.encode()).rows[0].get("host") == "127.100.0.1"
 
 
 def test_header_names_are_matched_loosely() -> None:

@@ -65,7 +65,7 @@ def test_admin_add_beyond_the_limit_is_a_form_error(client: Client) -> None:
             "name": "ups-26",
             "site": site.pk,
             "enabled": "on",
-            "host": "10.9.9.9",
+            "host": "127.109.9.9",
             "port": 161,
             "snmp_version": "2c",
             "community": "s3cret-community",
@@ -125,7 +125,7 @@ def test_import_rejects_the_rows_beyond_the_limit(tmp_path: Path) -> None:
     _fill(23)
     lines = ["site,name,host,port,snmp_version,community,enabled"]
     lines += [f"Paris,imp-{i},10.1.0.{i},161,2c,s3cret,yes" for i in range(1, 5)]
-    lines += ["Paris,imp-spare,10.1.0.9,161,2c,s3cret,no"]
+    lines += ["Paris,imp-spare,127.101.0.9,161,2c,s3cret,no"]
     path = tmp_path / "fleet.csv"
     path.write_text("\n".join(lines) + "\n")
     report = import_file(path)
@@ -145,7 +145,9 @@ def test_import_rejects_the_rows_beyond_the_limit(tmp_path: Path) -> None:
 def test_import_dry_run_reports_the_same(tmp_path: Path) -> None:
     _fill(25)
     path = tmp_path / "fleet.csv"
-    path.write_text("site,name,host,port,snmp_version,community\nParis,x,10.1.0.1,161,2c,s3cret\n")
+    path.write_text(
+        "site,name,host,port,snmp_version,community\nParis,x,127.101.0.1,161,2c,s3cret\n"
+    )
     report = import_file(path, dry_run=True)
     assert report.results[0].action is Action.REJECTED
 

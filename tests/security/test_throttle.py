@@ -77,7 +77,7 @@ def test_per_address_limit(settings: Any) -> None:
     assert "Too many failed logins" in _login(client, "dave", PASSWORD).content.decode()
     # Another address is not affected.
     assert (
-        Client(REMOTE_ADDR="10.0.0.7")
+        Client(REMOTE_ADDR="127.100.0.7")
         .post("/login/", {"username": "dave", "password": PASSWORD})
         .status_code
         == 302
